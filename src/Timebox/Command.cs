@@ -1,0 +1,274 @@
+using System.Text;
+using Timebox.Execution;
+
+namespace Timebox;
+
+/// <summary>
+/// An immutable, reusable recipe for running a program: what to run, where, with what environment and input,
+/// under which deadline, and where the output goes. Every <c>With…</c> method returns a new command.
+/// </summary>
+/// <remarks>
+/// On timeout or cancellation the termination sequence runs on the program's whole process tree: the
+/// termination signal (SIGTERM by default) to its process group and every descendant found, SIGCONT, then after
+/// the grace period SIGKILL to whatever is left. The call returns within timeout + grace period + a few
+/// milliseconds, even when descendants hold the output pipes.
+/// </remarks>
+public sealed class Command
+{
+    /// <summary>The grace period used unless <see cref="WithGracePeriod"/> says otherwise: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>The drain period used unless <see cref="WithDrainTimeout"/> says otherwise: 2 seconds.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(2);
+
+    private Dictionary<string, string?> _environmentChanges;
+
+    /// <summary>A command that runs <paramref name="program"/> with the given arguments, passed as they are (no shell).</summary>
+    /// <param name="program">A program name searched in PATH, or a path (relative paths are relative to the working directory).</param>
+    /// <param name="arguments">The arguments, each passed verbatim.</param>
+    public Command(string program, params IEnumerable<string> arguments)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(program);
+        RejectNul(program, nameof(program));
+        Program = program;
+        Arguments = ValidArguments(arguments);
+        _environmentChanges = [];
+    }
+
+    private Command(Command other)
+    {
+        Program = other.Program;
+        Arguments = other.Arguments;
+        WorkingDirectory = other.WorkingDirectory;
+        InheritEnvironment = other.InheritEnvironment;
+        _environmentChanges = other._environmentChanges;
+        Stdin = other.Stdin;
+        Stdout = other.Stdout;
+        Stderr = other.Stderr;
+        MergeStderrIntoStdout = other.MergeStderrIntoStdout;
+        Timeout = other.Timeout;
+        GracePeriod = other.GracePeriod;
+        TerminationSignal = other.TerminationSignal;
+        DrainTimeout = other.DrainTimeout;
+        Encoding = other.Encoding;
+    }
+
+    /// <summary>A command that runs <paramref name="script"/> through the system shell (<c>/bin/sh -c</c>). Use only when you want a shell.</summary>
+    public static Command Shell(string script)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return OperatingSystem.IsWindows() ? new Command("cmd.exe", "/d", "/c", script) : new Command("/bin/sh", "-c", script);
+    }
+
+    /// <summary>The program to run.</summary>
+    public string Program { get; }
+
+    /// <summary>The arguments, passed verbatim.</summary>
+    public IReadOnlyList<string> Arguments { get; private init; }
+
+    /// <summary>The working directory; null means the host's current directory.</summary>
+    public string? WorkingDirectory { get; private init; }
+
+    /// <summary>Whether the program starts from the host's environment (true, the default) or from an empty one.</summary>
+    public bool InheritEnvironment { get; private init; } = true;
+
+    /// <summary>Variables set (non-null value) or removed (null value) on top of the starting environment.</summary>
+    public IReadOnlyDictionary<string, string?> EnvironmentChanges => _environmentChanges;
+
+    /// <summary>Where standard input comes from; <see cref="StdinSource.Empty"/> by default.</summary>
+    public StdinSource Stdin { get; private init; } = StdinSource.Empty;
+
+    /// <summary>Where standard output goes; <see cref="OutputTarget.Capture"/> by default.</summary>
+    public OutputTarget Stdout { get; private init; } = OutputTarget.Capture;
+
+    /// <summary>Where standard error goes; <see cref="OutputTarget.Capture"/> by default.</summary>
+    public OutputTarget Stderr { get; private init; } = OutputTarget.Capture;
+
+    /// <summary>True when standard error is the same pipe as standard output, so the two keep the order the program wrote them in.</summary>
+    public bool MergeStderrIntoStdout { get; private init; }
+
+    /// <summary>The deadline, counted from the start; null means none.</summary>
+    public TimeSpan? Timeout { get; private init; }
+
+    /// <summary>How long the tree has between the termination signal and SIGKILL.</summary>
+    public TimeSpan GracePeriod { get; private init; } = DefaultGracePeriod;
+
+    /// <summary>The signal the termination sequence starts with (SIGTERM by default).</summary>
+    public int TerminationSignal { get; private init; } = Signals.Terminate;
+
+    /// <summary>How long output pipes may stay open after the main process exited normally.</summary>
+    public TimeSpan DrainTimeout { get; private init; } = DefaultDrainTimeout;
+
+    /// <summary>The encoding used to decode captured text and to encode string input: UTF-8 by default.</summary>
+    public Encoding Encoding { get; private init; } = new UTF8Encoding(false);
+
+    /// <summary>Replaces the arguments.</summary>
+    public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
+
+    /// <summary>Sets the working directory. It is checked when the command starts (<see cref="WorkingDirectoryException"/>).</summary>
+    public Command WithWorkingDirectory(string? directory)
+    {
+        if (directory is not null) RejectNul(directory, nameof(directory));
+        return new(this) { WorkingDirectory = directory };
+    }
+
+    /// <summary>Sets (or, with a null value, removes) one environment variable on top of the starting environment.</summary>
+    public Command WithEnvironment(string name, string? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('=', StringComparison.Ordinal)) throw new ArgumentException($"Environment variable name '{name}' contains '='.", nameof(name));
+        RejectNul(name, nameof(name));
+        if (value is not null) RejectNul(value, nameof(value));
+        return new(this) { _environmentChanges = new(_environmentChanges) { [name] = value } };
+    }
+
+    /// <summary>Sets or removes several environment variables (null value removes).</summary>
+    public Command WithEnvironment(IEnumerable<KeyValuePair<string, string?>> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        return variables.Aggregate(this, (command, pair) => command.WithEnvironment(pair.Key, pair.Value));
+    }
+
+    /// <summary>Starts the program from an empty environment plus the variables set with <see cref="WithEnvironment(string, string?)"/> (true), or from the host's (false).</summary>
+    public Command WithClearedEnvironment(bool cleared = true) => new(this) { InheritEnvironment = !cleared };
+
+    /// <summary>Sets where standard input comes from.</summary>
+    public Command WithStdin(StdinSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new(this) { Stdin = source };
+    }
+
+    /// <summary>Sets where standard output goes.</summary>
+    public Command WithStdout(OutputTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return new(this) { Stdout = target };
+    }
+
+    /// <summary>Sets where standard error goes (ignored while standard error is merged into standard output).</summary>
+    public Command WithStderr(OutputTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return new(this) { Stderr = target };
+    }
+
+    /// <summary>Sends standard error into the standard output pipe (<c>2&gt;&amp;1</c>), keeping the order the program wrote in.</summary>
+    public Command WithStderrMerged(bool merged = true) => new(this) { MergeStderrIntoStdout = merged };
+
+    /// <summary>
+    /// Sets the deadline, counted from the start. When it passes, the termination sequence runs on the whole tree
+    /// and the run ends with <see cref="Outcome.TimedOut"/>. Null or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> removes it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public Command WithTimeout(TimeSpan? timeout)
+    {
+        if (timeout == System.Threading.Timeout.InfiniteTimeSpan) timeout = null;
+        if (timeout is { } value && value <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(timeout), value, "The timeout must be positive (use null for none).");
+        return new(this) { Timeout = timeout };
+    }
+
+    /// <summary>Sets how long the tree has between the termination signal and SIGKILL. Zero kills at once.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public Command WithGracePeriod(TimeSpan grace)
+    {
+        if (grace < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(grace), grace, "The grace period cannot be negative.");
+        return new(this) { GracePeriod = grace };
+    }
+
+    /// <summary>Sets the signal the termination sequence starts with (for example <see cref="Signals.Interrupt"/>).</summary>
+    public Command WithTerminationSignal(int signal)
+    {
+        if (signal is < 1 or > Signals.Max) throw new ArgumentOutOfRangeException(nameof(signal), signal, "Not a signal number.");
+        return new(this) { TerminationSignal = signal };
+    }
+
+    /// <summary>
+    /// Sets how long, after the main process exited by itself, descendants may keep the output pipes open.
+    /// When it passes, those descendants (the rest of the process tree) are killed, the call returns, and
+    /// <see cref="RunResult.OutputIncomplete"/> is true. The deadline still bounds the whole call.
+    /// </summary>
+    public Command WithDrainTimeout(TimeSpan drain)
+    {
+        if (drain < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(drain), drain, "The drain timeout cannot be negative.");
+        return new(this) { DrainTimeout = drain };
+    }
+
+    /// <summary>Sets the encoding used to decode output text and encode string input.</summary>
+    public Command WithEncoding(Encoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(encoding);
+        return new(this) { Encoding = encoding };
+    }
+
+    /// <summary>
+    /// Runs the command to the end and returns what happened. Never throws for a non-zero exit, a timeout or a
+    /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
+    /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
+    /// </summary>
+    public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        await using var process = Start(cancellationToken);
+        return await process.Completion.ConfigureAwait(false);
+    }
+
+    /// <summary>The blocking form of <see cref="RunAsync"/>.</summary>
+    public RunResult Run(CancellationToken cancellationToken = default)
+    {
+        using var process = Start(cancellationToken);
+        return process.Completion.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Runs the command and returns its standard output as text when it exits with code 0. Otherwise throws, with the
+    /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout,
+    /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal.
+    /// </summary>
+    public async Task<string> CheckOutputAsync(CancellationToken cancellationToken = default) =>
+        Check(await RunAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>The blocking form of <see cref="CheckOutputAsync"/>.</summary>
+    public string CheckOutput(CancellationToken cancellationToken = default) => Check(Run(cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Starts the command and returns a handle at once (process id, stdin, waits, signals). The deadline, if any, runs
+    /// from now; disposing the handle terminates whatever is still running.
+    /// </summary>
+    /// <exception cref="CommandStartException">The program, working directory or a redirection is unusable; nothing ran.</exception>
+    public RunningProcess Start(CancellationToken cancellationToken = default) => Launcher.Start(this, cancellationToken);
+
+    /// <summary>The command line, each argument quoted for a POSIX shell when needed.</summary>
+    public override string ToString() => string.Join(' ', Arguments.Prepend(Program).Select(Quote));
+
+    private static string Check(RunResult result, CancellationToken token) => result.Outcome switch
+    {
+        Outcome.Exited when result.ExitCode == 0 => result.Stdout.Text,
+        Outcome.TimedOut => throw new CommandTimeoutException(result),
+        Outcome.Canceled => throw new CommandCanceledException(result, token),
+        _ => throw new CommandFailedException(result),
+    };
+
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static string[] ValidArguments(IEnumerable<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var list = arguments.ToArray();
+        foreach (var argument in list)
+        {
+            ArgumentNullException.ThrowIfNull(argument, nameof(arguments));
+            RejectNul(argument, nameof(arguments));
+        }
+        return list;
+    }
+
+    private static void RejectNul(string value, string parameter)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal))
+            throw new ArgumentException("A NUL character cannot be passed to a program.", parameter);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Timebox;
+
+/// <summary>Why a run ended.</summary>
+public enum Outcome
+{
+    /// <summary>The program exited by itself with an exit code.</summary>
+    Exited,
+
+    /// <summary>The program was ended by a signal that Timebox did not send (for example it crashed or killed itself).</summary>
+    Signaled,
+
+    /// <summary>The deadline passed; Timebox ran the termination sequence on the whole process tree.</summary>
+    TimedOut,
+
+    /// <summary>The caller canceled (token, <see cref="RunningProcess.Kill"/> or disposal); the termination sequence ran on the whole process tree.</summary>
+    Canceled,
+}

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace Timebox.Platform.Unix;
+
+/// <summary>
+/// Finds the file a command names, the way execvp would, but before anything is spawned so that each failure
+/// gets its own exception: not found (with the search path used), not executable, or a directory.
+/// </summary>
+internal static unsafe class ProgramResolver
+{
+    public static string Resolve(Command command, string? pathVariable, string workingDirectory)
+    {
+        var program = command.Program;
+        if (program.Contains('/', StringComparison.Ordinal))
+        {
+            var path = Path.GetFullPath(program, workingDirectory);
+            if (!File.Exists(path) && !Directory.Exists(path)) throw new ProgramNotFoundException(command, program, []);
+            return CheckExecutable(command, path);
+        }
+
+        var searchPath = (pathVariable ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
+        string? deniedCandidate = null;
+        foreach (var directory in searchPath)
+        {
+            // An empty PATH entry means the current directory, as in execvp.
+            var candidate = Path.Combine(directory.Length == 0 ? workingDirectory : Path.GetFullPath(directory, workingDirectory), program);
+            if (!File.Exists(candidate)) continue;
+            if (IsExecutable(candidate)) return candidate;
+            deniedCandidate ??= candidate;
+        }
+        if (deniedCandidate is not null) throw new ProgramNotExecutableException(command, deniedCandidate, "permission denied");
+        throw new ProgramNotFoundException(command, program, searchPath);
+    }
+
+    private static string CheckExecutable(Command command, string path)
+    {
+        if (Directory.Exists(path)) throw new ProgramNotExecutableException(command, path, "it is a directory");
+        if (!IsExecutable(path)) throw new ProgramNotExecutableException(command, path, "permission denied");
+        return path;
+    }
+
+    private static bool IsExecutable(string path)
+    {
+        Span<byte> buffer = stackalloc byte[Encoding.UTF8.GetMaxByteCount(path.Length) + 1];
+        var length = Encoding.UTF8.GetBytes(path, buffer);
+        buffer[length] = 0;
+        fixed (byte* p = buffer) return Libc.access(p, Libc.X_OK) == 0;
+    }
+}

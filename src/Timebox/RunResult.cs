@@ -1,0 +1,83 @@
+namespace Timebox;
+
+/// <summary>
+/// What happened to one run. Never thrown: a non-zero exit, a timeout or a cancellation are all described here,
+/// with the output captured up to the end (on timeout, everything written before the kill).
+/// </summary>
+public sealed class RunResult
+{
+    internal RunResult(Command command, int processId, Outcome outcome, int? exitCode, int? signal, bool forced,
+        bool outputIncomplete, CapturedOutput stdout, CapturedOutput stderr, DateTimeOffset startedAt, TimeSpan duration)
+    {
+        Command = command;
+        ProcessId = processId;
+        Outcome = outcome;
+        ExitCode = exitCode;
+        Signal = signal;
+        Forced = forced;
+        OutputIncomplete = outputIncomplete;
+        Stdout = stdout;
+        Stderr = stderr;
+        StartedAt = startedAt;
+        Duration = duration;
+    }
+
+    /// <summary>The command that ran.</summary>
+    public Command Command { get; }
+
+    /// <summary>The process id of the main process.</summary>
+    public int ProcessId { get; }
+
+    /// <summary>Why the run ended.</summary>
+    public Outcome Outcome { get; }
+
+    /// <summary>The exit code when the main process exited normally (also after a timeout if it exited on the termination signal); otherwise null.</summary>
+    public int? ExitCode { get; }
+
+    /// <summary>The signal that ended the main process (for example 15 after a graceful timeout, 9 when it had to be killed); otherwise null.</summary>
+    public int? Signal { get; }
+
+    /// <summary>True when SIGKILL had to be sent because something in the tree outlived the grace period.</summary>
+    public bool Forced { get; }
+
+    /// <summary>
+    /// True when the main process ended but something still held its output pipes after the drain period
+    /// (see <see cref="Command.WithDrainTimeout"/>): those holders were killed and output may be incomplete.
+    /// </summary>
+    public bool OutputIncomplete { get; }
+
+    /// <summary>
+    /// False in the rare case the exit status could not be learned (another component of the host reaped
+    /// the process on a kernel without <c>PIDFD_INFO_EXIT</c>); <see cref="ExitCode"/> and <see cref="Signal"/> are then null.
+    /// </summary>
+    public bool ExitStatusKnown => ExitCode is not null || Signal is not null;
+
+    /// <summary>Captured standard output (empty unless it was captured).</summary>
+    public CapturedOutput Stdout { get; }
+
+    /// <summary>Captured standard error (empty unless it was captured or merged into standard output).</summary>
+    public CapturedOutput Stderr { get; }
+
+    /// <summary>When the process was started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>From start until the run completed (including the termination sequence and the drain).</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>True when the program exited by itself with code 0.</summary>
+    public bool Succeeded => Outcome == Outcome.Exited && ExitCode == 0;
+
+    /// <summary>A one-line description: the outcome, the status and the command line.</summary>
+    public override string ToString() => $"{Describe()}: {Command}";
+
+    internal string Describe()
+    {
+        var status = ExitCode is { } code ? $"exit code {code}" : Signal is { } sig ? $"signal {sig} (SIG{Signals.NameOf(sig)})" : "unknown status";
+        return Outcome switch
+        {
+            Outcome.TimedOut => $"timed out after {Command.Timeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
+            Outcome.Canceled => $"canceled, {(Forced ? "killed" : "terminated")} ({status})",
+            _ => status,
+        };
+    }
+}
