@@ -1,0 +1,37 @@
+using Timebox.Tests.Support;
+
+namespace Timebox.Tests;
+
+/// <summary>
+/// Base of every test that spawns: commands built with <see cref="Child"/> log each TestChild process they start,
+/// and disposal proves that none of them is still alive.
+/// </summary>
+public abstract class ChildTest : IDisposable
+{
+    private readonly PidLog _pids = new();
+
+    protected static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+
+    /// <summary>A command running the TestChild with the given actions, logging its pids.</summary>
+    protected Command Child(params string[] actions) =>
+        new Command(TestChild.Path, actions).WithEnvironment(_pids.Environment.Name, _pids.Environment.Value);
+
+    /// <summary>A system program run with the pid log set (its TestChild descendants, if any, are checked).</summary>
+    protected Command Program(string program, params string[] arguments) =>
+        new Command(program, arguments).WithEnvironment(_pids.Environment.Name, _pids.Environment.Value);
+
+    protected IReadOnlyList<(int Pid, long StartTime)> LoggedProcesses => _pids.ReadAll();
+
+    public void Dispose()
+    {
+        try
+        {
+            _pids.AssertNoSurvivors();
+        }
+        finally
+        {
+            _pids.Dispose();
+        }
+        GC.SuppressFinalize(this);
+    }
+}
