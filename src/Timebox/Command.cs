@@ -11,7 +11,7 @@ namespace Timebox;
 /// On timeout or cancellation the termination sequence runs on the program's whole process tree: the
 /// termination signal (SIGTERM by default) to its process group and every descendant found, SIGCONT, then after
 /// the grace period SIGKILL to whatever is left. The call returns within timeout + grace period + a few
-/// milliseconds, even when descendants hold the output pipes.
+/// milliseconds (at most 100 ms after the SIGKILL for pipes held by an escaped descendant), even when descendants hold the output pipes.
 /// </remarks>
 public sealed class Command
 {
@@ -210,6 +210,7 @@ public sealed class Command
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {
         await using var process = Start(cancellationToken);
+        process.StandardInput?.Dispose();
         return await process.Completion.ConfigureAwait(false);
     }
 
@@ -217,6 +218,7 @@ public sealed class Command
     public RunResult Run(CancellationToken cancellationToken = default)
     {
         using var process = Start(cancellationToken);
+        process.StandardInput?.Dispose();
         return process.Completion.GetAwaiter().GetResult();
     }
 

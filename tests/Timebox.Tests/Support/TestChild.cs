@@ -3,12 +3,15 @@ namespace Timebox.Tests.Support;
 /// <summary>Locates the built Timebox.TestChild executable (see tests/Timebox.TestChild/Program.cs for its actions).</summary>
 public static class TestChild
 {
-    private static readonly Lazy<string> LazyPath = new(Locate);
+    private static readonly Lazy<string> LazyPath = new(() => Locate("Timebox.TestChild"));
 
     /// <summary>Full path of the TestChild apphost, built alongside the test project.</summary>
     public static string Path => LazyPath.Value;
 
-    private static string Locate()
+    /// <summary>Full path of the apphost of another test program built alongside the test project (for example Timebox.Pid1Host).</summary>
+    public static string Sibling(string project) => Locate(project);
+
+    private static string Locate(string project)
     {
         // The test project references TestChild with ReferenceOutputAssembly=false, so the child
         // is built but not copied next to us. Our base directory is
@@ -24,7 +27,7 @@ public static class TestChild
         }
 
         var path = System.IO.Path.Combine(
-            testsDir.FullName, "Timebox.TestChild", "bin", configDir.Name, tfmDir.Name, "Timebox.TestChild");
+            testsDir.FullName, project, "bin", configDir.Name, tfmDir.Name, project);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(

@@ -38,7 +38,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int lowFd);
     [LibraryImport(Lib)] public static partial int sigemptyset(void* set);
     [LibraryImport(Lib)] public static partial int sigfillset(void* set);
-    [LibraryImport(Lib)] public static partial int sigaddset(void* set, int signal);
 
     [LibraryImport(Lib, SetLastError = true)] public static partial int pipe2(int* fds, int flags);
     [LibraryImport(Lib, SetLastError = true)] public static partial int open(byte* path, int flags, int mode);

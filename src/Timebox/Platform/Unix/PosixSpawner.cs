@@ -13,8 +13,8 @@ internal static unsafe class PosixSpawner
 {
     private const int AttrSize = 1024, ActionsSize = 1024, SigsetSize = 128;
 
-    // glibc's sigfillset leaves out its two internal real-time signals; posix_spawn would then keep them
-    // ignored in the child if the host ignores them.
+    // glibc's sigfillset and sigaddset both refuse its two internal real-time signals (32, 33); posix_spawn
+    // would then keep them ignored in the child if the host ignores them, so their bits are set directly.
     private static readonly int[] GlibcInternalSignals = [32, 33];
 
     /// <summary>Spawns and returns the pid, or throws the start exception matching the errno.</summary>
@@ -42,7 +42,7 @@ internal static unsafe class PosixSpawner
             try
             {
                 Libc.sigfillset(defaults);
-                foreach (var signal in GlibcInternalSignals) Libc.sigaddset(defaults, signal);
+                foreach (var signal in GlibcInternalSignals) defaults[(signal - 1) / 8] |= (byte)(1 << ((signal - 1) % 8));
                 Libc.sigemptyset(mask);
                 Check(Libc.posix_spawnattr_setsigdefault(attr, defaults));
                 Check(Libc.posix_spawnattr_setsigmask(attr, mask));

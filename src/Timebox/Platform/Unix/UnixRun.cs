@@ -73,7 +73,9 @@ internal sealed class UnixRun : IRunControl
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr);
         var pidfd = Libc.PidfdOpen(pid);
-        if (pidfd < 0)
+        // ESRCH: the child already ended and someone else reaped it (the .NET runtime does so for every child
+        // when the host is PID 1 or SIGCHLD is ignored). Its output is still in the pipes; its status is lost.
+        if (pidfd < 0 && Libc.Errno != Libc.ESRCH)
         {
             Libc.kill(-pid, Signals.Kill);
             throw new CommandStartException(command, $"pidfd_open failed with errno {Libc.Errno}; Timebox needs Linux 5.3 or later");
@@ -181,7 +183,8 @@ internal sealed class UnixRun : IRunControl
 
     private void Begin()
     {
-        _loop.Watch(_pidfd, _ => OnLeaderExited());
+        if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnLeaderExited());
+        else OnLeaderExited();
         if (_stdoutCapture is not null) _loop.Watch(_stdoutCapture.Fd, _ => OnCaptureReadable(_stdoutCapture));
         if (_stderrCapture is not null) _loop.Watch(_stderrCapture.Fd, _ => OnCaptureReadable(_stderrCapture));
         if (_command.Timeout is { } timeout)
@@ -201,8 +204,11 @@ internal sealed class UnixRun : IRunControl
 
     private void OnLeaderExited()
     {
-        _loop.Unwatch(_pidfd);
-        ReadExitStatus();
+        if (_pidfd >= 0)
+        {
+            _loop.Unwatch(_pidfd);
+            ReadExitStatus();
+        }
         _leaderExited = true;
         switch (_phase)
         {
@@ -341,8 +347,11 @@ internal sealed class UnixRun : IRunControl
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
         var info = stackalloc byte[128];
-        Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG);
-        Libc.close(_pidfd);
+        if (_pidfd >= 0)
+        {
+            Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG);
+            Libc.close(_pidfd);
+        }
         _tree.Dispose();
         _stdoutCapture?.Close();
         _stderrCapture?.Close();

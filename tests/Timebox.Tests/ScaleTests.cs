@@ -1,0 +1,87 @@
+using Timebox.Tests.Support;
+
+namespace Timebox.Tests;
+
+[Collection(SerialCollection.Name)]
+public sealed class ScaleTests : ChildTest
+{
+    [Fact]
+    public async Task Large_output_on_both_pipes_at_once_does_not_deadlock()
+    {
+        var result = await Program("sh", "-c", "head -c 50000000 /dev/zero >&2 & head -c 60000000 /dev/zero; wait")
+            .WithTimeout(TimeSpan.FromSeconds(60)).RunAsync();
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(60_000_000, result.Stdout.Length);
+        Assert.Equal(50_000_000, result.Stderr.Length);
+    }
+
+    [Fact]
+    public async Task One_gibibyte_is_captured_as_bytes_without_a_string()
+    {
+        const long size = 1L << 30;
+        var result = await Program("head", "-c", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "/dev/zero")
+            .WithTimeout(TimeSpan.FromSeconds(120)).RunAsync();
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(size, result.Stdout.Length);
+        await using var stream = result.Stdout.OpenRead();
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0) total += read;
+        Assert.Equal(size, total);
+    }
+
+    [Fact]
+    public async Task Hundreds_of_concurrent_runs_share_a_few_threads()
+    {
+        var threadsBefore = Proc.ThreadCount();
+        var runs = Enumerable.Range(0, 300).Select(_ =>
+            Program("sleep", "1").WithTimeout(TimeSpan.FromSeconds(30)).RunAsync()).ToArray();
+        var peakThreads = Proc.ThreadCount();
+        var results = await Task.WhenAll(runs);
+
+        Assert.All(results, result => Assert.True(result.Succeeded));
+        Assert.InRange(peakThreads - threadsBefore, -50, 40);
+    }
+
+    [Fact]
+    public async Task Two_thousand_mixed_runs_leak_no_descriptor_thread_or_process()
+    {
+        // Warm up so that lazily created runtime state (thread pool, event loop) is counted in the baseline.
+        await new Command("true").RunAsync();
+        var fdsBefore = Proc.CountOpenFds();
+        var threadsBefore = Proc.ThreadCount();
+
+        using var gate = new SemaphoreSlim(8);
+        var runs = Enumerable.Range(0, 2000).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var command = (i % 10) switch
+                {
+                    0 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.Zero),
+                    1 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.FromMilliseconds(50)),
+                    2 or 3 => new Command("false"),
+                    _ => new Command("echo", "x"),
+                };
+                return await command.RunAsync();
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+        var results = await Task.WhenAll(runs);
+
+        Assert.Equal(400, results.Count(r => r.Outcome == Outcome.TimedOut));
+        Assert.Equal(400, results.Count(r => r.ExitCode == 1));
+        Assert.Equal(1200, results.Count(r => r.Succeeded));
+        Assert.InRange(Proc.CountOpenFds() - fdsBefore, -20, 5);
+        Assert.InRange(Proc.ThreadCount() - threadsBefore, -50, 10);
+        Assert.Empty(Proc.ZombieChildren());
+        Assert.DoesNotContain(Proc.ChildrenOf(Environment.ProcessId), Proc.IsAlive);
+    }
+}

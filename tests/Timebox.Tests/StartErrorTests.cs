@@ -1,0 +1,118 @@
+namespace Timebox.Tests;
+
+public sealed class StartErrorTests : ChildTest
+{
+    [Fact]
+    public async Task A_missing_program_names_the_search_path()
+    {
+        var error = await Assert.ThrowsAsync<ProgramNotFoundException>(() =>
+            new Command("timebox-no-such-program").WithEnvironment("PATH", "/nonexistent-a:/usr/bin").RunAsync());
+
+        Assert.Equal("timebox-no-such-program", error.Program);
+        Assert.Equal(["/nonexistent-a", "/usr/bin"], error.SearchPath);
+        Assert.Contains("/nonexistent-a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_program_path_is_not_found()
+    {
+        var error = Assert.Throws<ProgramNotFoundException>(() => new Command("/nonexistent/tool").Run());
+        Assert.Empty(error.SearchPath);
+    }
+
+    [Fact]
+    public async Task A_file_without_execute_permission_is_not_executable()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var error = await Assert.ThrowsAsync<ProgramNotExecutableException>(() => new Command(file).RunAsync());
+            Assert.Equal(file, error.Path);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_directory_is_not_executable() =>
+        Assert.Throws<ProgramNotExecutableException>(() => new Command("/tmp").Run());
+
+    [Fact]
+    public void A_file_in_an_unknown_format_is_not_executable()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 0, 0, 0]);
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            Assert.Throws<ProgramNotExecutableException>(() => new Command(file).Run());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_bad_working_directory_is_reported_before_anything_runs()
+    {
+        var missing = Assert.Throws<WorkingDirectoryException>(() => Child("print", "x").WithWorkingDirectory("/nonexistent-dir").Run());
+        Assert.Equal("/nonexistent-dir", missing.Directory);
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            Assert.Throws<WorkingDirectoryException>(() => Child("print", "x").WithWorkingDirectory(file).Run());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Assert.Empty(LoggedProcesses);
+    }
+
+    [Fact]
+    public void An_unreadable_stdin_file_is_reported_before_anything_runs()
+    {
+        var error = Assert.Throws<StdinSourceException>(() => Child("echo-stdin").WithStdin(StdinSource.FromFile("/nonexistent/input")).Run());
+        Assert.Equal("/nonexistent/input", error.Path);
+        Assert.Empty(LoggedProcesses);
+    }
+
+    [Fact]
+    public void An_unwritable_output_file_is_reported_before_anything_runs()
+    {
+        Assert.Throws<OutputTargetException>(() => Child("print", "x").WithStdout(OutputTarget.ToFile("/nonexistent/out")).Run());
+        Assert.Empty(LoggedProcesses);
+    }
+
+    [Fact]
+    public void Invalid_arguments_and_durations_are_rejected_when_the_command_is_built()
+    {
+        Assert.Throws<ArgumentException>(() => new Command("echo", "a\0b"));
+        Assert.Throws<ArgumentException>(() => new Command("ec\0ho"));
+        Assert.Throws<ArgumentException>(() => new Command(""));
+        Assert.Throws<ArgumentException>(() => new Command("env").WithEnvironment("A=B", "x"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Command("true").WithTimeout(TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Command("true").WithTimeout(TimeSpan.FromSeconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Command("true").WithGracePeriod(TimeSpan.FromSeconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Command("true").WithTerminationSignal(0));
+        Assert.Null(new Command("true").WithTimeout(Timeout.InfiniteTimeSpan).Timeout);
+    }
+
+    [Fact]
+    public void A_command_is_immutable_and_reusable()
+    {
+        var original = new Command("echo", "a");
+        var changed = original.WithArguments("b").WithTimeout(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["a"], original.Arguments);
+        Assert.Null(original.Timeout);
+        Assert.Equal("a\n", original.Run().Stdout.Text);
+        Assert.Equal("a\n", original.Run().Stdout.Text);
+        Assert.Equal("b\n", changed.Run().Stdout.Text);
+        Assert.Equal("echo 'it'\\''s' plain", new Command("echo", "it's", "plain").ToString());
+    }
+}
