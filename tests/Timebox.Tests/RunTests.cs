@@ -144,4 +144,23 @@ public sealed class RunTests : ChildTest
 
         Assert.True(result.Succeeded);
     }
+
+    [Fact]
+    public async Task A_failing_target_stream_fails_the_run_instead_of_hanging_it()
+    {
+        var broken = new BrokenStream();
+        var error = await Assert.ThrowsAsync<IOException>(() =>
+            Child("out", "100000").WithStdout(OutputTarget.ToStream(broken)).WithTimeout(TimeSpan.FromSeconds(30)).RunAsync());
+
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+    }
+
+    private sealed class BrokenStream : MemoryStream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("disk full, say");
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("disk full, say");
+    }
 }

@@ -38,6 +38,7 @@ internal sealed class UnixRun : IRunControl
     private int? _exitCode, _signal;
     private LoopTimer? _deadlineTimer, _phaseTimer;
     private CancellationTokenRegistration _cancellation;
+    private Exception? _outputFailure;
 
     private UnixRun(Command command, int pid, int pidfd, long startTimestamp, PipeCapture? stdout, PipeCapture? stderr)
     {
@@ -84,8 +85,9 @@ internal sealed class UnixRun : IRunControl
 
         var run = new UnixRun(command, pid, pidfd, startTimestamp,
             plan.TakeCapture(ref plan.StdoutParent, command.Stdout), plan.TakeCapture(ref plan.StderrParent, command.Stderr));
-        run._loop.Post(run.Begin);
+        // Streams first: Begin must already count the stream copies when it looks at whether output has ended.
         run.ConnectStreams(plan);
+        run._loop.Post(run.Begin);
         if (cancellationToken.CanBeCanceled)
             run._cancellation = cancellationToken.UnsafeRegister(static state => ((UnixRun)state!).Terminate(false), run);
         return run;
@@ -166,16 +168,25 @@ internal sealed class UnixRun : IRunControl
 
     private async Task CopyOutputAsync(PipeStream pipe, Stream target)
     {
+        Exception? failure = null;
         try
         {
             await pipe.CopyToAsync(target).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception exception) when (exception is ObjectDisposedException or OperationCanceledException || (exception is IOException && pipe.SafePipeHandle.IsClosed))
         {
             // The pipe was closed by the drain or kill bound: what was copied so far stays copied.
         }
+#pragma warning disable CA1031 // not swallowed: the run's completion carries it
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            failure = exception;
+            await pipe.DisposeAsync().ConfigureAwait(false);
+        }
         _loop.Post(() =>
         {
+            _outputFailure ??= failure;
             Interlocked.Decrement(ref _openCopies);
             OnOutputEnded();
         });
@@ -362,6 +373,9 @@ internal sealed class UnixRun : IRunControl
             stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
         _ = Task.Run(_cancellation.Dispose);
-        _completion.TrySetResult(result);
+        if (_outputFailure is not null)
+            _completion.TrySetException(new IOException($"Copying output of '{_command}' to its target stream failed: {_outputFailure.Message}", _outputFailure));
+        else
+            _completion.TrySetResult(result);
     }
 }
