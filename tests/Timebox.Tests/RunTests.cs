@@ -146,6 +146,15 @@ public sealed class RunTests : ChildTest
     }
 
     [Fact]
+    public async Task Huge_durations_mean_never_not_at_once()
+    {
+        var result = await Child("print", "patient").WithTimeout(TimeSpan.MaxValue).WithDrainTimeout(TimeSpan.MaxValue).RunAsync();
+
+        Assert.Equal(Outcome.Exited, result.Outcome);
+        Assert.Equal("patient\n", result.Stdout.Text);
+    }
+
+    [Fact]
     public async Task A_failing_target_stream_fails_the_run_instead_of_hanging_it()
     {
         var broken = new BrokenStream();

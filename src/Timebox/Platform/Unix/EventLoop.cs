@@ -67,7 +67,10 @@ internal sealed unsafe class EventLoop
     public LoopTimer Schedule(TimeSpan delay, Action action)
     {
         Debug.Assert(IsLoopThread);
-        var due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        // Saturate rather than overflow: a delay of TimeSpan.MaxValue means "never", not "at once".
+        var now = Stopwatch.GetTimestamp();
+        var ticks = Math.Max(0, delay.TotalSeconds * Stopwatch.Frequency);
+        var due = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
         var timer = new LoopTimer(action);
         _timers.Enqueue(timer, due);
         return timer;
@@ -120,7 +123,7 @@ internal sealed unsafe class EventLoop
             var remaining = due - Stopwatch.GetTimestamp();
             if (remaining <= 0) return 0;
             // Round up so a timer never fires early; epoll's granularity is one millisecond.
-            return (int)Math.Min(int.MaxValue, ((remaining * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+            return (int)Math.Min(int.MaxValue, Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency));
         }
         return -1;
     }
