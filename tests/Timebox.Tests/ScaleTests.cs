@@ -65,6 +65,7 @@ public sealed class ScaleTests : ChildTest
                     0 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.Zero),
                     1 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.FromMilliseconds(50)),
                     2 or 3 => new Command("false"),
+                    4 => new Command("echo", "streamed").WithStdout(OutputTarget.ToStream(Stream.Null)).WithStdin(StdinSource.FromString("in")),
                     _ => new Command("echo", "x"),
                 };
                 return await command.RunAsync();
@@ -79,6 +80,7 @@ public sealed class ScaleTests : ChildTest
         Assert.Equal(400, results.Count(r => r.Outcome == Outcome.TimedOut));
         Assert.Equal(400, results.Count(r => r.ExitCode == 1));
         Assert.Equal(1200, results.Count(r => r.Succeeded));
+        Assert.Equal(200, results.Count(r => r.Succeeded && r.Stdout.Length == 0));
         Assert.InRange(Proc.CountOpenFds() - fdsBefore, -20, 5);
         Assert.InRange(Proc.ThreadCount() - threadsBefore, -50, 10);
         Assert.Empty(Proc.ZombieChildren());

@@ -34,7 +34,7 @@ internal sealed class UnixRun : IRunControl
     private int _openCopies;
     private Phase _phase = Phase.Running;
     private Outcome? _endReason;
-    private bool _leaderExited, _forced, _outputIncomplete;
+    private bool _leaderExited, _forced, _outputIncomplete, _outputsClosed;
     private int? _exitCode, _signal;
     private LoopTimer? _deadlineTimer, _phaseTimer;
     private CancellationTokenRegistration _cancellation;
@@ -172,6 +172,7 @@ internal sealed class UnixRun : IRunControl
         try
         {
             await pipe.CopyToAsync(target).ConfigureAwait(false);
+            await pipe.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ObjectDisposedException or OperationCanceledException || (exception is IOException && pipe.SafePipeHandle.IsClosed))
         {
@@ -313,7 +314,8 @@ internal sealed class UnixRun : IRunControl
         Finish();
     }
 
-    private bool AllOutputEnded => (_stdoutCapture?.Ended ?? true) && (_stderrCapture?.Ended ?? true) && Volatile.Read(ref _openCopies) == 0;
+    private bool AllOutputEnded =>
+        _outputsClosed || ((_stdoutCapture?.Ended ?? true) && (_stderrCapture?.Ended ?? true) && Volatile.Read(ref _openCopies) == 0);
 
     // Takes what is already in the pipes, then closes them: output still held open by a writer outside our
     // reach is marked incomplete rather than allowed to hold the call.
@@ -328,7 +330,7 @@ internal sealed class UnixRun : IRunControl
         }
         if (Volatile.Read(ref _openCopies) > 0) _outputIncomplete = true;
         foreach (var pipe in _copyPipes) pipe.Dispose();
-        _openCopies = 0;
+        _outputsClosed = true;
     }
 
     private unsafe void ReadExitStatus()
