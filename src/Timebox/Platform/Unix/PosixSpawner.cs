@@ -17,8 +17,11 @@ internal static unsafe class PosixSpawner
     // would then keep them ignored in the child if the host ignores them, so their bits are set directly.
     private static readonly int[] GlibcInternalSignals = [32, 33];
 
-    /// <summary>Spawns and returns the pid, or throws the start exception matching the errno.</summary>
-    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment, int stdin, int stdout, int stderr)
+    /// <summary>
+    /// Spawns and returns the pid and a pidfd (-1 when the child was already reaped by someone else before it could be
+    /// opened, which only the fallback path allows), or throws the start exception matching the errno.
+    /// </summary>
+    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment, int stdin, int stdout, int stderr, out int pidfd)
     {
         var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory, command.Program };
         strings.AddRange(command.Arguments);
@@ -29,6 +32,17 @@ internal static unsafe class PosixSpawner
         Array.Copy(pointers, 2, argv, 0, argc);
         var envp = new byte*[environment.Count + 1];
         Array.Copy(pointers, 2 + argc, envp, 0, environment.Count);
+
+        if (SpawnShim.Available)
+        {
+            int error;
+            int pid;
+            fixed (byte** argvPointer = argv)
+            fixed (byte** envpPointer = envp)
+                error = SpawnShim.Run(pointers[0], argvPointer, envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, out pid, out pidfd);
+            if (error != 0) throw StartError(command, path, error);
+            return pid;
+        }
 
         var memory = (byte*)NativeMemory.AllocZeroed(AttrSize + ActionsSize + (2 * SigsetSize));
         var attr = memory;
@@ -60,6 +74,7 @@ internal static unsafe class PosixSpawner
                 fixed (byte** envpPointer = envp)
                     error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envpPointer);
                 if (error != 0) throw StartError(command, path, error);
+                pidfd = Libc.PidfdOpen(pid);
                 return pid;
             }
             finally

@@ -72,8 +72,7 @@ internal sealed class UnixRun : IRunControl
 
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr);
-        var pidfd = Libc.PidfdOpen(pid);
+        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd);
         // ESRCH: the child already ended and someone else reaped it (the .NET runtime does so for every child
         // when the host is PID 1 or SIGCHLD is ignored). Its output is still in the pipes; its status is lost.
         if (pidfd < 0 && Libc.Errno != Libc.ESRCH)

@@ -1,0 +1,94 @@
+// Spawns a program and returns its pidfd atomically (clone with CLONE_PIDFD), so that no other reaper in the
+// host (the .NET runtime reaps every child when the host is PID 1) can take the child before we hold it.
+// Does what glibc's posix_spawn does with SETPGROUP | SETSIGDEF (all signals) | SETSIGMASK (empty), dup2 of
+// the three standard streams, chdir and closefrom(3); the child runs on its own stack in the parent's memory
+// (CLONE_VM | CLONE_VFORK), with every signal blocked until its handlers are reset.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+struct spawn_request {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+    int fds[3];
+    sigset_t parent_mask;
+    volatile int error;
+};
+
+static int child_main(void *arg)
+{
+    struct spawn_request *request = arg;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < 65; signal++) {
+        if (signal == SIGKILL || signal == SIGSTOP) continue;
+        syscall(SYS_rt_sigaction, signal, &action, NULL, 8);
+    }
+    if (setpgid(0, 0) != 0) goto fail;
+    for (int target = 0; target < 3; target++) {
+        int fd = request->fds[target];
+        if (fd < 0) continue;
+        if (fd == target) {
+            // dup2 onto itself keeps CLOEXEC; clear it instead.
+            if (syscall(SYS_fcntl, fd, F_SETFD, 0) != 0) goto fail;
+        } else if (dup2(fd, target) < 0) {
+            goto fail;
+        }
+    }
+    if (request->cwd != NULL && chdir(request->cwd) != 0) goto fail;
+    syscall(SYS_close_range, 3, ~0U, 0);
+    sigset_t empty;
+    sigemptyset(&empty);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
+    execve(request->path, request->argv, request->envp);
+fail:
+    request->error = errno;
+    _exit(127);
+}
+
+// Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...).
+int timebox_spawn(const char *path, char *const *argv, char *const *envp, const char *cwd,
+                  int stdin_fd, int stdout_fd, int stderr_fd, int *pid, int *pidfd)
+{
+    const size_t stack_size = 64 * 1024;
+    char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return errno;
+
+    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, {{0}}, 0 };
+    // Block every signal, glibc's internal ones included, so no host handler runs on the child's stack.
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(unsigned long){ ~0UL }, &request.parent_mask, 8);
+
+    int fd = -1;
+    int child = clone(child_main, stack + stack_size, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &request, &fd);
+    int clone_error = errno;
+
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &request.parent_mask, NULL, 8);
+    munmap(stack, stack_size);
+
+    if (child < 0) return clone_error;
+    if (request.error != 0) {
+        // The child failed before exec and has exited: reap it through its pidfd and report why.
+        siginfo_t info;
+        waitid(P_PIDFD, fd, &info, WEXITED);
+        close(fd);
+        return request.error;
+    }
+    *pid = child;
+    *pidfd = fd;
+    return 0;
+}
