@@ -7,9 +7,9 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
-    public const int EINTR = 4, EAGAIN = 11, ECHILD = 10, ESRCH = 3, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ENOTDIR = 20, EPIPE = 32;
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    public const int F_SETPIPE_SZ = 1031;
+    public const int EINTR = 4, EAGAIN = 11, ESRCH = 3, ENOENT = 2, EACCES = 13, ENOEXEC = 8;
+    public const int O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int F_GETFL = 3, F_SETFL = 4;
     public const int X_OK = 1;
 
     public const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -19,7 +19,7 @@ internal static unsafe partial class Libc
     public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public const uint EPOLLIN = 0x1, EPOLLERR = 0x8, EPOLLHUP = 0x10;
+    public const uint EPOLLIN = 0x1;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 
     private const long SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434;
@@ -40,7 +40,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)] public static partial int sigfillset(void* set);
 
     [LibraryImport(Lib, SetLastError = true)] public static partial int pipe2(int* fds, int flags);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int open(byte* path, int flags, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial int close(int fd);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
     [LibraryImport(Lib, SetLastError = true)] public static partial int fcntl(int fd, int command, int argument);

@@ -75,6 +75,13 @@ internal static unsafe class PosixSpawner
                     error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envpPointer);
                 if (error != 0) throw StartError(command, path, error);
                 pidfd = Libc.PidfdOpen(pid);
+                // ESRCH: the child already ended and someone else reaped it (the .NET runtime does so for every
+                // child when the host is PID 1 or SIGCHLD is ignored); its output is still in the pipes, its status is lost.
+                if (pidfd < 0 && Libc.Errno is var openError && openError != Libc.ESRCH)
+                {
+                    Libc.kill(-pid, Signals.Kill);
+                    throw new CommandStartException(command, $"pidfd_open failed with errno {openError}; Timebox needs Linux 5.3 or later");
+                }
                 return pid;
             }
             finally

@@ -34,8 +34,8 @@ internal sealed unsafe class RedirectionPlan : IDisposable
     public PipeCapture? TakeCapture(ref int parentFd, OutputTarget target)
     {
         if (parentFd < 0 || target.Kind != OutputTarget.TargetKind.Capture) return null;
-        var flags = Libc.fcntl(parentFd, 3 /* F_GETFL */, 0);
-        Libc.fcntl(parentFd, 4 /* F_SETFL */, flags | Libc.O_NONBLOCK);
+        var flags = Libc.fcntl(parentFd, Libc.F_GETFL, 0);
+        Libc.fcntl(parentFd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
         var capture = new PipeCapture(parentFd);
         parentFd = -1;
         return capture;

@@ -73,13 +73,6 @@ internal sealed class UnixRun : IRunControl
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd);
-        // ESRCH: the child already ended and someone else reaped it (the .NET runtime does so for every child
-        // when the host is PID 1 or SIGCHLD is ignored). Its output is still in the pipes; its status is lost.
-        if (pidfd < 0 && Libc.Errno != Libc.ESRCH)
-        {
-            Libc.kill(-pid, Signals.Kill);
-            throw new CommandStartException(command, $"pidfd_open failed with errno {Libc.Errno}; Timebox needs Linux 5.3 or later");
-        }
         plan.CloseChildEnds();
 
         var run = new UnixRun(command, pid, pidfd, startTimestamp,
