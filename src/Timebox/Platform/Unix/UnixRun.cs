@@ -298,9 +298,12 @@ internal sealed class UnixRun : IRunControl
         Finish();
     }
 
+    // Draining means the pipes were still open when the period ended: output is incomplete whether or not the
+    // holders, once killed, close the pipes before we look again.
     private void OnDrainExpired()
     {
         _phaseTimer?.Cancel();
+        _outputIncomplete = true;
         _tree.SignalAll(Signals.Kill);
         CloseOutputs();
         Finish();
