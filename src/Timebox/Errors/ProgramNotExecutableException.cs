@@ -6,4 +6,7 @@ public sealed class ProgramNotExecutableException(Command command, string path, 
 {
     /// <summary>The resolved path of the program.</summary>
     public string Path { get; } = path;
+
+    /// <summary>The kernel refused the file's format (ENOEXEC): execvp, and so the timebox CLI, would run it with /bin/sh.</summary>
+    internal bool IsExecFormatError { get; init; }
 }

@@ -1,8 +1,9 @@
 // Spawns a program and returns its pidfd atomically (clone with CLONE_PIDFD), so that no other reaper in the
 // host (the .NET runtime reaps every child when the host is PID 1) can take the child before we hold it.
-// Does what glibc's posix_spawn does with SETPGROUP | SETSIGDEF (all signals) | SETSIGMASK (empty), dup2 of
-// the three standard streams, chdir and closefrom(3); the child runs on its own stack in the parent's memory
-// (CLONE_VM | CLONE_VFORK), with every signal blocked until its handlers are reset.
+// Does what glibc's posix_spawn does with SETPGROUP | SETSIGDEF | SETSIGMASK, dup2 of the three standard
+// streams, chdir and closefrom(3), plus what posix_spawn cannot express: signals kept ignored (the timebox CLI
+// passes on what its caller ignored) and a parent-death signal. The child runs on its own stack in the parent's
+// memory (CLONE_VM | CLONE_VFORK), with every signal blocked until its handlers are reset.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -19,12 +21,22 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
+// Mirrors SpawnOptions in PosixSpawner.cs. Signal n is bit n-1 of the masks.
+struct spawn_options {
+    int new_process_group;          // 1: the child leads a new group; 0: it stays in the parent's
+    int parent_death_signal;        // sent to the child when the spawning thread ends; 0: none
+    unsigned long long keep_ignored; // signals the child starts with ignored instead of default
+    unsigned long long signal_mask;  // the child's blocked signals
+};
+
 struct spawn_request {
     const char *path;
     char *const *argv;
     char *const *envp;
     const char *cwd;
     int fds[3];
+    const struct spawn_options *options;
+    pid_t parent;
     sigset_t parent_mask;
     volatile int error;
 };
@@ -32,14 +44,20 @@ struct spawn_request {
 static int child_main(void *arg)
 {
     struct spawn_request *request = arg;
+    const struct spawn_options *options = request->options;
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_DFL;
     for (int signal = 1; signal < 65; signal++) {
         if (signal == SIGKILL || signal == SIGSTOP) continue;
+        action.sa_handler = (options->keep_ignored >> (signal - 1)) & 1 ? SIG_IGN : SIG_DFL;
         syscall(SYS_rt_sigaction, signal, &action, NULL, 8);
     }
-    if (setpgid(0, 0) != 0) goto fail;
+    if (options->new_process_group && setpgid(0, 0) != 0) goto fail;
+    if (options->parent_death_signal != 0) {
+        if (prctl(PR_SET_PDEATHSIG, options->parent_death_signal) != 0) goto fail;
+        // The parent may have been killed between the clone and the prctl: then nobody would ever send it.
+        if (getppid() != request->parent) _exit(128 + options->parent_death_signal);
+    }
     for (int target = 0; target < 3; target++) {
         int fd = request->fds[target];
         if (fd < 0) continue;
@@ -52,9 +70,7 @@ static int child_main(void *arg)
     }
     if (request->cwd != NULL && chdir(request->cwd) != 0) goto fail;
     syscall(SYS_close_range, 3, ~0U, 0);
-    sigset_t empty;
-    sigemptyset(&empty);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &options->signal_mask, NULL, 8);
     execve(request->path, request->argv, request->envp);
 fail:
     request->error = errno;
@@ -63,13 +79,13 @@ fail:
 
 // Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...).
 int timebox_spawn(const char *path, char *const *argv, char *const *envp, const char *cwd,
-                  int stdin_fd, int stdout_fd, int stderr_fd, int *pid, int *pidfd)
+                  int stdin_fd, int stdout_fd, int stderr_fd, const struct spawn_options *options, int *pid, int *pidfd)
 {
     const size_t stack_size = 64 * 1024;
     char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return errno;
 
-    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, {{0}}, 0 };
+    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, options, getpid(), {{0}}, 0 };
     // Block every signal, glibc's internal ones included, so no host handler runs on the child's stack.
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(unsigned long){ ~0UL }, &request.parent_mask, 8);
 
@@ -91,4 +107,10 @@ int timebox_spawn(const char *path, char *const *argv, char *const *envp, const 
     *pid = child;
     *pidfd = fd;
     return 0;
+}
+
+// Lets the managed side check, without spawning anything, that this library is present (and of this layout).
+int timebox_spawn_abi(void)
+{
+    return 2;
 }

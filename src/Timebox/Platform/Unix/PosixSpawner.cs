@@ -5,9 +5,10 @@ using System.Text;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// Starts a program with posix_spawn (vfork speed, exec errors returned as codes): in its own process group,
-/// every signal disposition back to default (SIGPIPE above all), an empty signal mask, the given descriptors as
-/// 0/1/2 and every other descriptor closed.
+/// Starts a program through the native shim, or posix_spawn where the shim is missing (vfork speed, exec errors
+/// returned as codes): as <see cref="SpawnOptions"/> say (by default in its own process group, every signal
+/// disposition back to default, SIGPIPE above all, and an empty signal mask), the given descriptors as 0/1/2 and
+/// every other descriptor closed.
 /// </summary>
 internal static unsafe class PosixSpawner
 {
@@ -19,9 +20,10 @@ internal static unsafe class PosixSpawner
 
     /// <summary>
     /// Spawns and returns the pid and a pidfd (-1 when the child was already reaped by someone else before it could be
-    /// opened, which only the fallback path allows), or throws the start exception matching the errno.
+    /// opened, which only the fallback path allows), or throws the start exception matching the errno. The fallback
+    /// cannot set a parent-death signal, and keeps a signal ignored only if this process ignores it too.
     /// </summary>
-    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment, int stdin, int stdout, int stderr, out int pidfd)
+    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
         var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory, command.Program };
         strings.AddRange(command.Arguments);
@@ -39,7 +41,7 @@ internal static unsafe class PosixSpawner
             int pid;
             fixed (byte** argvPointer = argv)
             fixed (byte** envpPointer = envp)
-                error = SpawnShim.Run(pointers[0], argvPointer, envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, out pid, out pidfd);
+                error = SpawnShim.Run(pointers[0], argvPointer, envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
             if (error != 0) throw StartError(command, path, error);
             return pid;
         }
@@ -57,11 +59,19 @@ internal static unsafe class PosixSpawner
             {
                 Libc.sigfillset(defaults);
                 foreach (var signal in GlibcInternalSignals) defaults[(signal - 1) / 8] |= (byte)(1 << ((signal - 1) % 8));
+                // glibc's sigset_t keeps signal n at bit n-1 from its first byte on, as SpawnOptions does.
+                *(ulong*)defaults &= ~options.KeepIgnored;
                 Libc.sigemptyset(mask);
+                *(ulong*)mask = options.SignalMask;
                 Check(Libc.posix_spawnattr_setsigdefault(attr, defaults));
                 Check(Libc.posix_spawnattr_setsigmask(attr, mask));
-                Check(Libc.posix_spawnattr_setpgroup(attr, 0));
-                Check(Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETPGROUP | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK));
+                var flags = Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK;
+                if (options.NewProcessGroup != 0)
+                {
+                    Check(Libc.posix_spawnattr_setpgroup(attr, 0));
+                    flags |= Libc.POSIX_SPAWN_SETPGROUP;
+                }
+                Check(Libc.posix_spawnattr_setflags(attr, (short)flags));
                 AddRedirect(actions, stdin, 0);
                 AddRedirect(actions, stdout, 1);
                 AddRedirect(actions, stderr, 2);
@@ -79,7 +89,7 @@ internal static unsafe class PosixSpawner
                 // child when the host is PID 1 or SIGCHLD is ignored); its output is still in the pipes, its status is lost.
                 if (pidfd < 0 && Libc.Errno is var openError && openError != Libc.ESRCH)
                 {
-                    Libc.kill(-pid, Signals.Kill);
+                    Libc.kill(pid, Signals.Kill);
                     throw new CommandStartException(command, $"pidfd_open failed with errno {openError}; Timebox needs Linux 5.3 or later");
                 }
                 return pid;
@@ -128,7 +138,7 @@ internal static unsafe class PosixSpawner
             new WorkingDirectoryException(command, command.WorkingDirectory, "does not exist"),
         Libc.ENOENT => new ProgramNotFoundException(command, path, []),
         Libc.EACCES => new ProgramNotExecutableException(command, path, "permission denied"),
-        Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format"),
+        Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format") { IsExecFormatError = true },
         _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})"),
     };
 

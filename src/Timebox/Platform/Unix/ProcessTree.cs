@@ -1,14 +1,41 @@
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// The process tree of one run: the leader (whose pid is also the process group id) and every descendant
-/// found so far, each held by a pidfd so that a signal can never reach a recycled pid. The leader stays
-/// unreaped until the run finishes, so its process group id cannot be reused while we signal it.
+/// A tree of processes to signal as one: a root, its descendants and the members of one process group, each held by
+/// a pidfd once found so that a signal can never reach a recycled pid. For a run of the library the root is the
+/// leader, whose pid is also the group id; it stays unreaped until the run finishes, so the group id cannot be
+/// reused while we signal it. For the timebox CLI the root is this process itself, which is never signalled.
 /// </summary>
-internal sealed class ProcessTree(int leaderPid, int leaderPidfd) : IDisposable
+internal sealed class ProcessTree : IDisposable
 {
     private const int MaxFreezeRounds = 32;
+    private const int NoGroup = -1;
     private readonly Dictionary<int, int> _descendantPidfds = [];
+    private readonly int _rootPid, _rootPidfd, _group;
+    private readonly bool _rootIsThisProcess;
+    private bool _includeRootDescendants = true;
+
+    /// <summary>The tree of a run: its leader (held by <paramref name="leaderPidfd"/>), the leader's process group and their descendants.</summary>
+    public ProcessTree(int leaderPid, int leaderPidfd) : this(leaderPid, leaderPidfd, leaderPid, rootIsThisProcess: false) { }
+
+    private ProcessTree(int rootPid, int rootPidfd, int group, bool rootIsThisProcess)
+    {
+        _rootPid = rootPid;
+        _rootPidfd = rootPidfd;
+        _group = group;
+        _rootIsThisProcess = rootIsThisProcess;
+    }
+
+    /// <summary>
+    /// What this process started: the other members of process group <paramref name="group"/> (null for none) and, with
+    /// <paramref name="descendants"/>, every descendant (a child subreaper gets orphans back, so they stay descendants).
+    /// This process itself is never signalled.
+    /// </summary>
+    public static ProcessTree OfThisProcess(int? group, bool descendants) =>
+        new(Environment.ProcessId, -1, group ?? NoGroup, rootIsThisProcess: true) { _includeRootDescendants = descendants };
+
+    /// <summary>How many distinct processes the tree has reached so far, its leader not counted.</summary>
+    public int ReachedCount => _descendantPidfds.Count;
 
     /// <summary>
     /// Stops every live process of the tree (SIGSTOP), reading /proc again until a round finds nothing new,
@@ -24,14 +51,16 @@ internal sealed class ProcessTree(int leaderPid, int leaderPidfd) : IDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> to the leader only, through its pidfd.</summary>
-    public void SignalLeader(int signal) => Libc.PidfdSendSignal(leaderPidfd, signal);
+    public void SignalLeader(int signal) => Libc.PidfdSendSignal(_rootPidfd, signal);
 
     private HashSet<int> Freeze()
     {
         var stopped = new HashSet<int>();
         for (var round = 0; round < MaxFreezeRounds; round++)
         {
-            var live = ProcessTable.Read().LiveTree(_descendantPidfds.Keys.Prepend(leaderPid), leaderPid);
+            var roots = _includeRootDescendants ? _descendantPidfds.Keys.Prepend(_rootPid) : _descendantPidfds.Keys;
+            var live = ProcessTable.Read().LiveTree(roots, _group);
+            if (_rootIsThisProcess) live.Remove(_rootPid);
             var fresh = live.Where(pid => !stopped.Contains(pid)).ToList();
             if (fresh.Count == 0) return live;
             foreach (var pid in fresh)
@@ -51,13 +80,14 @@ internal sealed class ProcessTree(int leaderPid, int leaderPidfd) : IDisposable
             var pidfd = PidfdOf(pid);
             if (pidfd >= 0) Libc.PidfdSendSignal(pidfd, signal);
         }
-        // Members that joined the group after the last /proc read are reached through the group.
-        Libc.kill(-leaderPid, signal);
+        // Members that joined the group after the last /proc read are reached through the group, unless this
+        // process is a member itself.
+        if (!_rootIsThisProcess) Libc.kill(-_group, signal);
     }
 
     private int PidfdOf(int pid)
     {
-        if (pid == leaderPid) return leaderPidfd;
+        if (pid == _rootPid && !_rootIsThisProcess) return _rootPidfd;
         if (_descendantPidfds.TryGetValue(pid, out var pidfd)) return pidfd;
         pidfd = Libc.PidfdOpen(pid);
         if (pidfd >= 0) _descendantPidfds[pid] = pidfd;

@@ -3,34 +3,44 @@ using System.Runtime.InteropServices;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// The optional native spawn (libtimebox_spawn.so, built from Native/timebox_spawn.c) that returns the child's
-/// pidfd from the clone itself. Without it a child that ends at once can be reaped by another reaper in the host
-/// before pidfd_open, and its exit status is lost.
+/// The optional native spawn (Native/timebox_spawn.c: libtimebox_spawn.so beside the assembly, or linked statically
+/// into the native timebox CLI) that returns the child's pidfd from the clone itself. Without it a child that ends
+/// at once can be reaped by another reaper in the host before pidfd_open, and its exit status is lost.
 /// </summary>
-internal static unsafe class SpawnShim
+internal static unsafe partial class SpawnShim
 {
-    private static readonly delegate* unmanaged<byte*, byte**, byte**, byte*, int, int, int, int*, int*, int> Spawn = Load();
+    private const string Library = "timebox_spawn";
+    private const int ExpectedAbi = 2;
 
-    public static bool Available => Spawn != null;
+    public static bool Available { get; } = Probe();
+
+    [LibraryImport(Library, EntryPoint = "timebox_spawn")]
+    private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, SpawnOptions* options, int* pid, int* pidfd);
+
+    [LibraryImport(Library, EntryPoint = "timebox_spawn_abi")]
+    private static partial int Abi();
 
     /// <summary>Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included).</summary>
-    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, out int pid, out int pidfd)
+    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, in SpawnOptions options, out int pid, out int pidfd)
     {
-        int childPid = 0, childPidfd = -1;
-        var error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, &childPid, &childPidfd);
+        int childPid = 0, childPidfd = -1, error;
+        fixed (SpawnOptions* optionsPointer = &options)
+            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, optionsPointer, &childPid, &childPidfd);
         pid = childPid;
         pidfd = childPidfd;
         return error;
     }
 
-    private static delegate* unmanaged<byte*, byte**, byte**, byte*, int, int, int, int*, int*, int> Load()
+    private static bool Probe()
     {
-        if (!OperatingSystem.IsLinux()) return null;
-        var path = Path.Combine(AppContext.BaseDirectory, "libtimebox_spawn.so");
-        if (!NativeLibrary.TryLoad(path, out var library) && !NativeLibrary.TryLoad("libtimebox_spawn.so", typeof(SpawnShim).Assembly, null, out library))
-            return null;
-        return NativeLibrary.TryGetExport(library, "timebox_spawn", out var export)
-            ? (delegate* unmanaged<byte*, byte**, byte**, byte*, int, int, int, int*, int*, int>)export
-            : null;
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return Abi() == ExpectedAbi;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // not built here (no C compiler): posix_spawn + pidfd_open it is
+        }
     }
 }

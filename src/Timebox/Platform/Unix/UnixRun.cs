@@ -72,7 +72,7 @@ internal sealed class UnixRun : IRunControl
 
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd);
+        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default, out var pidfd);
         plan.CloseChildEnds();
 
         var run = new UnixRun(command, pid, pidfd, startTimestamp,
@@ -211,7 +211,9 @@ internal sealed class UnixRun : IRunControl
         if (_pidfd >= 0)
         {
             _loop.Unwatch(_pidfd);
-            ReadExitStatus();
+            var status = ExitStatus.Read(_pidfd);
+            _exitCode = status.ExitCode;
+            _signal = status.Signal;
         }
         _leaderExited = true;
         switch (_phase)
@@ -328,38 +330,13 @@ internal sealed class UnixRun : IRunControl
         _outputsClosed = true;
     }
 
-    private unsafe void ReadExitStatus()
-    {
-        var info = stackalloc byte[128];
-        new Span<byte>(info, 128).Clear();
-        if (Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) == 0 && *(int*)(info + 16) != 0)
-        {
-            var code = *(int*)(info + 8);
-            var status = *(int*)(info + 24);
-            if (code == Libc.CLD_EXITED) _exitCode = status;
-            else _signal = status;
-            return;
-        }
-        // Someone else reaped it (the .NET runtime does when the host is PID 1): the kernel kept the status for the pidfd.
-        if (PidfdExitInfo.TryRead(_pidfd, out var waitStatus))
-        {
-            if ((waitStatus & 0x7f) == 0) _exitCode = (waitStatus >> 8) & 0xff;
-            else _signal = waitStatus & 0x7f;
-        }
-    }
-
-    private unsafe void Finish()
+    private void Finish()
     {
         if (_phase == Phase.Finished) return;
         _phase = Phase.Finished;
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
-        var info = stackalloc byte[128];
-        if (_pidfd >= 0)
-        {
-            Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG);
-            Libc.close(_pidfd);
-        }
+        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
         _tree.Dispose();
         _stdoutCapture?.Close();
         _stderrCapture?.Close();

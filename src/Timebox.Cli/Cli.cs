@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using System.Text.Json;
+
+// The CLI supervises processes through POSIX signals and process groups; Windows has neither.
+[assembly: SupportedOSPlatform("linux")]
+[assembly: SupportedOSPlatform("macos")]
+
+namespace Timebox.Cli
+{
+    /// <summary>The timebox command: parse, supervise, report, and exit (or die) with GNU timeout's status.</summary>
+    internal static class Cli
+    {
+        private const int TimedOutStatus = 124, FailedStatus = 125, CannotInvokeStatus = 126, NotFoundStatus = 127;
+
+        public static int Main(string[] args)
+        {
+            // Read before anything else changes signal state.
+            var inherited = InheritedSignals.Read();
+            CliOptions options;
+            try
+            {
+                switch (CommandLine.Parse(args, out options))
+                {
+                    case CommandLine.Request.Help:
+                        Messages.Out(Messages.Help);
+                        return 0;
+                    case CommandLine.Request.Version:
+                        Messages.Out(Messages.Version);
+                        return 0;
+                }
+            }
+            catch (UsageException exception)
+            {
+                Messages.Error(exception.Message);
+                Messages.TryHelp();
+                return FailedStatus;
+            }
+
+            FileStream? report = null;
+            if (options.ReportPath is { } reportPath)
+            {
+                try
+                {
+                    report = new FileStream(reportPath, FileMode.Create, FileAccess.Write);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    Messages.Error($"cannot write report {Quoting.Quote(reportPath)}: {exception.Message}");
+                    return FailedStatus;
+                }
+            }
+
+            var result = new Supervisor(options, inherited).Run();
+            var (status, dieOf) = ExitStatusOf(result, options);
+            if (options.Verbose) Messages.Error(Summary(result, status));
+            if (report is not null)
+            {
+                using (report) WriteReport(report, result, options, status);
+            }
+            if (dieOf is { } signal) HostProcess.DieOf(signal);
+            return status;
+        }
+
+        /// <summary>GNU timeout's exit status, and the signal it would die of to pass the command's death on to a parent shell.</summary>
+        private static (int Status, int? DieOf) ExitStatusOf(SupervisorResult result, CliOptions options)
+        {
+            if (result.StartError is { } error)
+            {
+                var notFound = error is ProgramNotFoundException;
+                Messages.Error($"failed to run command {Quoting.Quote(options.Command[0])}: {(notFound ? "No such file or directory" : Reason(error))}");
+                return (notFound ? NotFoundStatus : CannotInvokeStatus, null);
+            }
+            int? dieOf = null;
+            var preserveStatus = options.PreserveStatus;
+            int status;
+            if (result.Status.ExitCode is { } code)
+            {
+                status = code;
+            }
+            else if (result.Status.Signal is { } signal)
+            {
+                if (result.Status.CoreDumped) Messages.Error("the monitored command dumped core");
+                if (!result.TimedOut) dieOf = signal;
+                // Lets a caller tell a command killed by the timeout's KILL from one that timed out gracefully (as GNU).
+                if (result.TimedOut && signal == Signals.Kill) preserveStatus = true;
+                status = 128 + signal;
+            }
+            else
+            {
+                Messages.Error("the command's exit status was lost: another process reaped it and this kernel keeps no copy");
+                status = FailedStatus;
+            }
+            if (result.TimedOut && !preserveStatus) status = TimedOutStatus;
+            // GNU timeout sends SIGKILL to its whole process group, itself included, and so dies of it.
+            if (result.KilledOwnGroup) dieOf = Signals.Kill;
+            return (status, dieOf);
+        }
+
+        private static string Reason(CommandStartException error) => error switch
+        {
+            ProgramNotExecutableException => "Permission denied",
+            _ => error.Message,
+        };
+
+        private static string Summary(SupervisorResult result, int status)
+        {
+            var how = result.Status switch
+            {
+                { ExitCode: { } code } => $"command exited with {code}",
+                { Signal: { } signal } => $"command killed by {Signals.NameOf(signal)}",
+                _ when result.StartError is not null => "command did not start",
+                _ => "command status lost",
+            };
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{result.Outcome} after {result.Duration.TotalSeconds:0.000}s ({how}, exit status {status}{(result.Forced ? ", forced with KILL" : "")}); " +
+                $"cpu {result.Usage.User.TotalSeconds:0.000}s user, {result.Usage.System.TotalSeconds:0.000}s system; " +
+                $"peak memory {result.Usage.PeakRssBytes / (1024.0 * 1024.0):0.0} MiB; {result.SignalledProcesses} processes signalled");
+        }
+
+        private static void WriteReport(FileStream stream, SupervisorResult result, CliOptions options, int status)
+        {
+            var report = new RunReport(
+                options.Command, result.Outcome, result.Status.ExitCode, result.Status.Signal, result.Forced, result.StartedAt,
+                Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
+                Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
+                result.StartError?.Message);
+            JsonSerializer.Serialize(stream, report, ReportJsonContext.Default.RunReport);
+            stream.WriteByte((byte)'\n');
+        }
+    }
+}

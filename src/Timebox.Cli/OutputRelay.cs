@@ -1,0 +1,60 @@
+using Timebox.Platform.Unix;
+
+namespace Timebox.Cli;
+
+/// <summary>
+/// Copies one of the command's output pipes to timebox's own descriptor, for --idle-timeout, which must see every
+/// write. Runs on its own thread with blocking reads and writes, so a slow reader of timebox's output slows the
+/// command exactly as it would without the relay, and never the event loop. If timebox's output is closed, the pipe
+/// is closed too, so the command gets SIGPIPE on its next write as it would have without the relay.
+/// </summary>
+internal sealed unsafe class OutputRelay
+{
+    private const int BufferSize = 64 * 1024;
+    private readonly int _source;
+    private readonly int _target;
+    private readonly Action _onOutput;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public OutputRelay(int source, int target, Action onOutput)
+    {
+        _source = source;
+        _target = target;
+        _onOutput = onOutput;
+        new Thread(Run) { IsBackground = true, Name = $"timebox relay to fd {target}" }.Start();
+    }
+
+    /// <summary>Completes when every writer has closed the pipe.</summary>
+    public Task Ended => _ended.Task;
+
+    private void Run()
+    {
+        var buffer = new byte[BufferSize];
+        fixed (byte* start = buffer)
+        {
+            while (true)
+            {
+                var count = Libc.read(_source, start, BufferSize);
+                if (count < 0 && Libc.Errno == Libc.EINTR) continue;
+                if (count <= 0) break;
+                _onOutput();
+                if (!WriteAll(start, count)) break;
+            }
+        }
+        Libc.close(_source);
+        _ended.TrySetResult();
+    }
+
+    private bool WriteAll(byte* data, nint count)
+    {
+        while (count > 0)
+        {
+            var written = Libc.write(_target, data, count);
+            if (written < 0 && Libc.Errno == Libc.EINTR) continue;
+            if (written <= 0) return false;
+            data += written;
+            count -= written;
+        }
+        return true;
+    }
+}

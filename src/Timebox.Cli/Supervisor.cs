@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Timebox.Platform.Unix;
+
+namespace Timebox.Cli;
+
+/// <summary>
+/// Runs one command the way GNU timeout does, and contains it fully: the command joins timebox's own new process
+/// group (so it keeps the terminal when timebox was started from a shell prompt); on timeout, or on a signal timebox
+/// receives, the signal goes to the command, to the group and, unless --group-only, to every descendant, even those
+/// that left the group (timebox is their subreaper); after -k, SIGKILL; once the command has ended after such a
+/// signal, whatever it left behind is killed. Everything happens on the library's event loop thread.
+/// </summary>
+internal sealed class Supervisor
+{
+    private static readonly int[] ForwardedSignals = [Signals.Hangup, Signals.Interrupt, Signals.Quit, Signals.Terminate];
+    private const int SignalChild = 17, SignalTtyIn = 21, SignalTtyOut = 22;
+
+    // After the command ends, how long relayed output may still arrive from what it left running.
+    private static readonly TimeSpan RelayDrain = TimeSpan.FromMilliseconds(500);
+
+    private readonly CliOptions _options;
+    private readonly InheritedSignals _inherited;
+    private readonly EventLoop _loop = EventLoop.Shared;
+    private readonly TaskCompletionSource<SupervisorResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<int> _sentToOwnGroup = [];
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private readonly List<OutputRelay> _relays = [];
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private long _lastOutputTimestamp;
+    private ProcessTree? _tree;
+    private int _pid, _pidfd = -1;
+    private bool _timedOut, _idleTimedOut, _signalReceived, _killAfterArmed, _killedOwnGroup, _forced, _childExited, _finished;
+    private ExitStatus _status;
+
+    public Supervisor(CliOptions options, InheritedSignals inherited)
+    {
+        _options = options;
+        _inherited = inherited;
+    }
+
+    /// <summary>
+    /// Starts the command on the calling thread, which must outlive it (the main thread: the command's parent-death
+    /// signal fires when the thread that spawned it ends), and blocks until it has ended.
+    /// </summary>
+    public SupervisorResult Run()
+    {
+        if (!_options.Foreground) HostProcess.LeadNewProcessGroup();
+        if (!_options.GroupOnly) HostProcess.BecomeChildSubreaper();
+        // Handlers first, as GNU does, so that a signal arriving while the command starts is not lost.
+        foreach (var signal in ForwardedSignals.Append(_options.Signal).Distinct().Where(IsCatchable))
+            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, OnSignalDelivered));
+        if (!_options.GroupOnly)
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => _loop.Post(() => HostProcess.ReapAdopted(keep: _pid))));
+
+        try
+        {
+            Spawn();
+        }
+        catch (CommandStartException exception)
+        {
+            DisposeRegistrations();
+            return SupervisorResult.StartFailed(exception, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+        }
+        _tree = ProcessTree.OfThisProcess(_options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
+        _loop.Post(Begin);
+        var result = _done.Task.GetAwaiter().GetResult();
+        DisposeRegistrations();
+        return result;
+    }
+
+    private static bool IsCatchable(int signal) => signal is not (0 or Signals.Kill or Signals.Stop);
+
+    private void Spawn()
+    {
+        var command = new Command(_options.Command[0], _options.Command.Skip(1));
+        var workingDirectory = Environment.CurrentDirectory;
+        var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
+        string path;
+        try
+        {
+            path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
+        }
+        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
+        {
+            // execvp runs a file without a known format as a shell script; so does GNU timeout.
+            command = new Command("/bin/sh", _options.Command);
+            path = "/bin/sh";
+        }
+
+        // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU resets.
+        var keepIgnored = _inherited.Ignored & ~(InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut));
+        var spawnOptions = new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, keepIgnored, _inherited.Blocked);
+
+        int stdoutWrite = -1, stderrWrite = -1;
+        if (_options.IdleTimeout > 0)
+        {
+            stdoutWrite = StartRelay(target: 1);
+            stderrWrite = StartRelay(target: 2);
+        }
+        try
+        {
+            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+        }
+        finally
+        {
+            if (stdoutWrite >= 0) Libc.close(stdoutWrite);
+            if (stderrWrite >= 0) Libc.close(stderrWrite);
+        }
+    }
+
+    private unsafe int StartRelay(int target)
+    {
+        var fds = stackalloc int[2];
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new CommandStartException(new Command(_options.Command[0]), $"pipe2 failed with errno {Libc.Errno}");
+        _relays.Add(new OutputRelay(fds[0], target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp())));
+        return fds[1];
+    }
+
+    private void Begin()
+    {
+        if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnChildExited());
+        else OnChildExited();
+        if (_options.Duration > 0 && DurationParser.ToDelay(_options.Duration) is { } delay)
+            _loop.Schedule(Remaining(delay, _startTimestamp), OnDeadline);
+        if (_options.IdleTimeout > 0 && DurationParser.ToDelay(_options.IdleTimeout) is { } idle)
+        {
+            Volatile.Write(ref _lastOutputTimestamp, _startTimestamp);
+            _loop.Schedule(Remaining(idle, _startTimestamp), () => OnIdleCheck(idle));
+        }
+        foreach (var relay in _relays) relay.Ended.ContinueWith(_ => _loop.Post(TryFinish), TaskScheduler.Default);
+    }
+
+    private static TimeSpan Remaining(TimeSpan delay, long since)
+    {
+        var remaining = delay - Stopwatch.GetElapsedTime(since);
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
+    private void OnDeadline()
+    {
+        if (_childExited) return;
+        _timedOut = true;
+        Send(_options.Signal);
+    }
+
+    private void OnIdleCheck(TimeSpan idle)
+    {
+        if (_childExited || _timedOut) return;
+        var since = Volatile.Read(ref _lastOutputTimestamp);
+        if (Stopwatch.GetElapsedTime(since) < idle)
+        {
+            _loop.Schedule(Remaining(idle, since), () => OnIdleCheck(idle));
+            return;
+        }
+        _timedOut = _idleTimedOut = true;
+        Send(_options.Signal);
+    }
+
+    private void OnSignalDelivered(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        var signal = (int)context.Signal;
+        _loop.Post(() =>
+        {
+            // A signal we sent to our own group comes back to us: ignore it from then on, as GNU does.
+            if (_childExited || _sentToOwnGroup.Contains(signal)) return;
+            _signalReceived = true;
+            Send(signal);
+        });
+    }
+
+    /// <summary>GNU timeout's cleanup(): arm -k on the first signal, then signal the command, its group and (ours) every descendant.</summary>
+    private void Send(int signal)
+    {
+        if (_options.KillAfter > 0 && !_killAfterArmed && DurationParser.ToDelay(_options.KillAfter) is { } killAfter)
+        {
+            _killAfterArmed = true;
+            _loop.Schedule(killAfter, () =>
+            {
+                if (!_childExited) Send(Signals.Kill);
+            });
+        }
+        if (signal == Signals.Kill) _forced = true;
+        if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
+
+        Libc.PidfdSendSignal(_pidfd, signal);
+        var toGroup = !_options.Foreground;
+        if (toGroup && IsCatchable(signal)) SendToOwnGroup(signal);
+        // The tree never includes timebox itself: the only way to deliver SIGKILL to the group without dying of it.
+        if (!_options.GroupOnly || (toGroup && !IsCatchable(signal)))
+        {
+            if (signal == Signals.Kill) _tree!.SignalAll(Signals.Kill);
+            else if (signal != 0) _tree!.SignalAll(signal);
+        }
+        if (toGroup && signal == Signals.Kill) _killedOwnGroup = true;
+        if (signal is not (Signals.Kill or Signals.Continue))
+        {
+            Libc.PidfdSendSignal(_pidfd, Signals.Continue);
+            if (toGroup) SendToOwnGroup(Signals.Continue);
+        }
+    }
+
+    private void SendToOwnGroup(int signal)
+    {
+        _sentToOwnGroup.Add(signal);
+        Libc.kill(0, signal);
+    }
+
+    private void OnChildExited()
+    {
+        if (_childExited) return;
+        _childExited = true;
+        if (_pidfd >= 0)
+        {
+            _loop.Unwatch(_pidfd);
+            _status = ExitStatus.Read(_pidfd);
+        }
+        // Whatever the command left behind after a timeout or a forwarded signal dies with it.
+        if ((_timedOut || _signalReceived) && !_options.GroupOnly && _tree!.SignalAll(Signals.Kill) > 0) _forced = true;
+        if (_relays.Count > 0) _loop.Schedule(RelayDrain, Finish);
+        TryFinish();
+    }
+
+    private void TryFinish()
+    {
+        if (_childExited && _relays.All(relay => relay.Ended.IsCompleted)) Finish();
+    }
+
+    private void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
+        if (!_options.GroupOnly) HostProcess.ReapAdopted(keep: 0);
+        var usage = HostProcess.ChildrenUsage();
+        // The command itself counts when it was signalled; the tree counts every other process it reached.
+        var signalled = _timedOut || _signalReceived ? _tree!.ReachedCount + 1 : 0;
+        _tree!.Dispose();
+        _done.TrySetResult(new SupervisorResult(_status, _timedOut, _idleTimedOut, _signalReceived, _forced, _killedOwnGroup, signalled,
+            _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), usage, StartError: null));
+    }
+
+    private void DisposeRegistrations()
+    {
+        foreach (var registration in _registrations) registration.Dispose();
+    }
+}
