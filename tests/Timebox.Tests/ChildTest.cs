@@ -22,6 +22,20 @@ public abstract class ChildTest : IDisposable
 
     protected IReadOnlyList<(int Pid, long StartTime)> LoggedProcesses => _pids.ReadAll();
 
+    /// <summary>Kills what a tool left running on purpose (GNU timeout's escapees) and returns how many there were.</summary>
+    protected int KillSurvivors() => _pids.KillSurvivors();
+
+    /// <summary>Waits (bounded) until at least <paramref name="count"/> TestChild processes have started.</summary>
+    protected void WaitForLoggedProcesses(int count)
+    {
+        var deadline = DateTime.UtcNow + Generous;
+        while (LoggedProcesses.Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Fewer than {count} TestChild processes started within {Generous}.");
+            Thread.Sleep(10);
+        }
+    }
+
     public void Dispose()
     {
         try

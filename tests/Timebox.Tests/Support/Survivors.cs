@@ -96,6 +96,14 @@ public sealed class PidLog : IDisposable
         Assert.Fail(report.ToString());
     }
 
+    /// <summary>SIGKILLs every logged process still alive (for tests of tools that leave processes behind on purpose) and returns how many there were.</summary>
+    public int KillSurvivors()
+    {
+        var survivors = ReadAll().Where(p => Proc.IsSameAndAlive(p.Pid, p.StartTime)).ToList();
+        foreach (var (pid, _) in survivors) _ = Proc.Kill(pid, Proc.SIGKILL);
+        return survivors.Count;
+    }
+
     public void Dispose()
     {
         try

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Timebox.Tests.Support;
+
+namespace Timebox.Tests.Cli;
+
+/// <summary>
+/// Where timebox is expected to differ from the system's GNU timeout (Debian's 9.1): full containment, the
+/// parent-death signal and tiny durations (which upstream also fixed); and timebox's own options.
+/// </summary>
+public sealed class BeyondGnuTests : CliTest
+{
+    [Theory]
+    [InlineData("new-session")]
+    [InlineData("double-fork")]
+    [InlineData("new-group")]
+    public async Task Timebox_kills_descendants_that_escaped_the_process_group_where_GNU_leaves_them(string mode)
+    {
+        var ours = await RunTool("timebox", Concat(["0.5"], ChildArgs("spawn", mode, "[", "hold", "]", "hold")));
+        Assert.Equal(124, ours.ExitCode);
+        Assert.Equal(0, KillSurvivors());
+
+        var gnu = await RunTool("timeout", Concat(["0.5"], ChildArgs("spawn", mode, "[", "hold", "]", "hold")));
+        Assert.Equal(124, gnu.ExitCode);
+        Assert.Equal(1, KillSurvivors());
+    }
+
+    [Fact]
+    public async Task Group_only_keeps_GNUs_behaviour()
+    {
+        var result = await RunTool("timebox", Concat(["--group-only", "0.5"], ChildArgs("spawn", "new-session", "[", "hold", "]", "hold")));
+        Assert.Equal(124, result.ExitCode);
+        Assert.Equal(1, KillSurvivors());
+    }
+
+    [Fact]
+    public async Task After_a_forwarded_signal_the_processes_the_command_left_behind_are_killed_too()
+    {
+        using var running = Tool("timebox", Concat(["30"], ChildArgs("spawn", "new-session", "[", "ignore-term", "hold", "]", "hold"))).Start();
+        WaitForLoggedProcesses(2);
+        running.Signal(15);
+        var result = await running.WaitAsync();
+        Assert.Equal(15, result.Signal);
+        Assert.Equal(0, KillSurvivors());
+    }
+
+    [Fact]
+    public async Task The_command_gets_the_timeout_signal_when_timebox_itself_is_killed()
+    {
+        using var running = Tool("timebox", Concat(["30"], ChildArgs("hold"))).Start();
+        WaitForLoggedProcesses(1);
+        running.Signal(9);
+        var result = await running.WaitAsync();
+        Assert.Equal(9, result.Signal);
+        // The survivor check of this test (on dispose) proves the command went with it.
+    }
+
+    [Theory]
+    [InlineData("1e-10")]
+    [InlineData("1e-400")]
+    public async Task A_tiny_positive_duration_expires_at_once(string duration)
+    {
+        var result = await RunTool("timebox", Concat([duration], ChildArgs("hold")));
+        Assert.Equal(124, result.ExitCode);
+        Assert.True(result.Duration < Generous, $"took {result.Duration}");
+    }
+
+    [Fact]
+    public async Task Idle_timeout_ends_a_command_that_stops_writing_and_relays_its_output()
+    {
+        var result = await RunTool("timebox", Concat(["--idle-timeout", "0.5", "30"], ChildArgs("print", "a", "sleep", "100", "eprint", "b", "hold")));
+        Assert.Equal(124, result.ExitCode);
+        Assert.Equal("a\n", result.Stdout.Text);
+        Assert.Equal("b\n", result.Stderr.Text);
+        Assert.True(result.Duration < Generous, $"took {result.Duration}");
+    }
+
+    [Fact]
+    public async Task Idle_timeout_spares_a_command_that_keeps_writing()
+    {
+        var actions = Enumerable.Range(0, 8).SelectMany(i => new[] { "print", $"{i}", "sleep", "150" }).Append("exit").Append("0").ToArray();
+        var result = await RunTool("timebox", Concat(["--idle-timeout", "0.6", "30"], ChildArgs(actions)));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(string.Concat(Enumerable.Range(0, 8).Select(i => $"{i}\n")), result.Stdout.Text);
+    }
+
+    [Fact]
+    public async Task Report_describes_a_timed_out_run()
+    {
+        var report = Path.GetTempFileName();
+        try
+        {
+            var result = await RunTool("timebox", Concat(["--report", report, "-k", "0.5", "0.5"], ChildArgs("ignore-term", "hold")));
+            Assert.Equal(137, ShellStatus(result));
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+            var root = json.RootElement;
+            Assert.Equal(TestChild.Path, root.GetProperty("command")[0].GetString());
+            Assert.Equal("timed_out", root.GetProperty("outcome").GetString());
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("exit_code").ValueKind);
+            Assert.Equal(9, root.GetProperty("signal").GetInt32());
+            Assert.True(root.GetProperty("forced").GetBoolean());
+            Assert.True(root.GetProperty("duration_ms").GetDouble() >= 900);
+            Assert.True(root.GetProperty("killed_processes").GetInt32() >= 1);
+            Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > 0);
+            Assert.True(root.GetProperty("cpu_user_ms").GetDouble() >= 0);
+            Assert.True(root.GetProperty("cpu_system_ms").GetDouble() >= 0);
+            Assert.True(DateTimeOffset.UtcNow - root.GetProperty("started_at").GetDateTimeOffset() < TimeSpan.FromMinutes(5));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "5", "exit", "3" }, "exited", 3)]
+    [InlineData(new[] { "5", "kill-self", "10" }, "signaled", null)]
+    [InlineData(new[] { "--idle-timeout", "0.3", "5", "hold" }, "idle_timed_out", null)]
+    public async Task Report_names_the_outcome(string[] arguments, string outcome, int? exitCode)
+    {
+        var report = Path.GetTempFileName();
+        try
+        {
+            var durationAt = Array.FindIndex(arguments, argument => argument == "5");
+            string[] toolArgs = [.. arguments[..(durationAt + 1)], TestChild.Path, .. arguments[(durationAt + 1)..]];
+            await RunTool("timebox", Concat(["--report", report], toolArgs));
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+            Assert.Equal(outcome, json.RootElement.GetProperty("outcome").GetString());
+            var code = json.RootElement.GetProperty("exit_code");
+            Assert.Equal(exitCode, code.ValueKind == JsonValueKind.Null ? null : code.GetInt32());
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public async Task Report_of_a_command_that_could_not_start()
+    {
+        var report = Path.GetTempFileName();
+        try
+        {
+            var result = await RunTool("timebox", "--report", report, "5", "/nonexistent/program");
+            Assert.Equal(127, result.ExitCode);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+            Assert.Equal("start_failed", json.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal(127, json.RootElement.GetProperty("exit_status").GetInt32());
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public async Task An_unwritable_report_fails_before_the_command_runs()
+    {
+        var result = await RunTool("timebox", Concat(["--report", "/nonexistent/dir/report.json", "5"], ChildArgs("print", "ran")));
+        Assert.Equal(125, result.ExitCode);
+        Assert.StartsWith("timebox: cannot write report '/nonexistent/dir/report.json'", result.Stderr.Text, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout.Text);
+    }
+
+    [Fact]
+    public async Task Verbose_ends_with_a_summary_line()
+    {
+        var result = await RunTool("timebox", Concat(["-v", "0.5"], ChildArgs("hold")));
+        var lines = result.Stderr.Text.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("timebox: timed_out after ", lines[1], StringComparison.Ordinal);
+        Assert.Contains("cpu ", lines[1], StringComparison.Ordinal);
+        Assert.Contains("peak memory ", lines[1], StringComparison.Ordinal);
+    }
+}
