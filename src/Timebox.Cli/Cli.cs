@@ -23,16 +23,14 @@ namespace Timebox.Cli
                 switch (CommandLine.Parse(args, out options))
                 {
                     case CommandLine.Request.Help:
-                        Messages.Out(Messages.Help);
-                        return 0;
+                        return Messages.Out(Messages.Help) ? 0 : FailedStatus;
                     case CommandLine.Request.Version:
-                        Messages.Out(Messages.Version);
-                        return 0;
+                        return Messages.Out(Messages.Version) ? 0 : FailedStatus;
                 }
             }
             catch (UsageException exception)
             {
-                Messages.Error(exception.Message);
+                if (exception.Diagnostic is { } diagnostic) Messages.Error(diagnostic);
                 Messages.TryHelp();
                 return FailedStatus;
             }
@@ -67,9 +65,8 @@ namespace Timebox.Cli
         {
             if (result.StartError is { } error)
             {
-                var notFound = error is ProgramNotFoundException;
-                Messages.Error($"failed to run command {Quoting.Quote(options.Command[0])}: {(notFound ? "No such file or directory" : Reason(error))}");
-                return (notFound ? NotFoundStatus : CannotInvokeStatus, null);
+                Messages.Error($"failed to run command {Quoting.Quote(options.Command[0])}: {error.Reason}");
+                return (error.NotFound ? NotFoundStatus : CannotInvokeStatus, null);
             }
             int? dieOf = null;
             var preserveStatus = options.PreserveStatus;
@@ -97,12 +94,6 @@ namespace Timebox.Cli
             return (status, dieOf);
         }
 
-        private static string Reason(CommandStartException error) => error switch
-        {
-            ProgramNotExecutableException => "Permission denied",
-            _ => error.Message,
-        };
-
         private static string Summary(SupervisorResult result, int status)
         {
             var how = result.Status switch
@@ -124,7 +115,7 @@ namespace Timebox.Cli
                 options.Command, result.Outcome, result.Status.ExitCode, result.Status.Signal, result.Forced, result.StartedAt,
                 Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
                 Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
-                result.StartError?.Message);
+                result.StartError?.Reason);
             JsonSerializer.Serialize(stream, report, ReportJsonContext.Default.RunReport);
             stream.WriteByte((byte)'\n');
         }

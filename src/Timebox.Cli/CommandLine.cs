@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Timebox.Cli;
 
 /// <summary>Turns the arguments into <see cref="CliOptions"/>, or tells Main to print help or the version.</summary>
@@ -40,18 +42,35 @@ internal static class CommandLine
         options = parsed;
         if (early is { } request) return request;
 
-        var operands = args.Count - firstOperand;
-        if (operands == 0) throw new UsageException("missing operand");
-        if (operands == 1) throw new UsageException($"missing operand after {Quoting.Quote(args[firstOperand])}");
+        // GNU says nothing but the "Try" line here.
+        if (args.Count - firstOperand < 2) throw new UsageException(null);
         parsed.Duration = DurationParser.Parse(args[firstOperand]);
         parsed.Command = args.Skip(firstOperand + 1).ToArray();
         return Request.Run;
     }
 
-    /// <summary>A signal as kill accepts it: a number, or a name with or without SIG in any case (HUP, sigterm, RTMIN+2).</summary>
+    /// <summary>
+    /// A signal as GNU's operand2sig takes it: a decimal number (a shell status such as 137 means its signal, 9), or a
+    /// name in any case with or without SIG (HUP, sigterm, SIG15, RTMIN+2, EXIT for 0).
+    /// </summary>
     private static int ParseSignal(string operand)
     {
-        if (Signals.TryParse(operand, out var signal)) return signal;
+        int signal;
+        if (operand.Length > 0 && char.IsAsciiDigit(operand[0]))
+        {
+            if (!int.TryParse(operand, NumberStyles.None, CultureInfo.InvariantCulture, out signal)) signal = -1;
+            else signal &= signal >= 0xFF ? 0xFF : 0x7F;
+        }
+        else
+        {
+            var name = operand.ToUpperInvariant();
+            var bare = name.StartsWith("SIG", StringComparison.Ordinal) ? name[3..] : name;
+            if (bare == "EXIT") signal = 0;
+            else if (bare.Length > 0 && bare.All(char.IsAsciiDigit) && name != bare) signal = int.TryParse(bare, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : -1;
+            else if (!bare.Any(char.IsAsciiDigit) || bare.StartsWith("RT", StringComparison.Ordinal)) signal = Signals.TryParse(bare, out var named) ? named : -1;
+            else signal = -1;
+        }
+        if (signal is >= 0 and <= Signals.Max) return signal;
         throw new UsageException($"{Quoting.Quote(operand)}: invalid signal");
     }
 }

@@ -15,9 +15,15 @@ internal static unsafe class Messages
 
     public static void TryHelp() => Write(2, $"Try '{ProgramName} --help' for more information.\n");
 
-    public static void Out(string text) => Write(1, text);
+    /// <summary>Writes to stdout; on failure says so on stderr, as GNU's close_stdout does, and returns false.</summary>
+    public static bool Out(string text)
+    {
+        if (Write(1, text)) return true;
+        Error($"write error: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(Libc.Errno)}");
+        return false;
+    }
 
-    private static void Write(int fd, string text)
+    private static bool Write(int fd, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         fixed (byte* start = bytes)
@@ -27,17 +33,17 @@ internal static unsafe class Messages
             {
                 var written = Libc.write(fd, start + offset, bytes.Length - offset);
                 if (written < 0 && Libc.Errno == Libc.EINTR) continue;
-                if (written <= 0) return; // nowhere left to report to
+                if (written <= 0) return false;
                 offset += (int)written;
             }
         }
+        return true;
     }
 
     public const string Version = "timebox (Timebox) 0.1.0\nA drop-in for GNU timeout that contains the whole process tree.\n";
 
     public const string Help = """
-        Usage: timebox [OPTION] DURATION COMMAND [ARG]...
-          or:  timebox [OPTION]
+        Usage: timebox [OPTION]... DURATION COMMAND [ARG]...
         Start COMMAND, and kill it if still running after DURATION.
 
         Mandatory arguments to long options are mandatory for short options too.
@@ -55,7 +61,7 @@ internal static unsafe class Messages
                          specify the signal to be sent on timeout;
                            SIGNAL may be a name like 'HUP' or a number;
                            see 'kill -l' for a list of signals
-          -v, --verbose  diagnose to stderr any signal sent upon timeout,
+          -v, --verbose  diagnose to standard error any signal sent upon timeout,
                            and print a summary line (outcome, time, CPU, memory) at the end
               --idle-timeout=DURATION
                          also time out when COMMAND writes nothing to stdout or

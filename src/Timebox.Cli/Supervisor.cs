@@ -13,8 +13,14 @@ namespace Timebox.Cli;
 /// </summary>
 internal sealed class Supervisor
 {
-    private static readonly int[] ForwardedSignals = [Signals.Hangup, Signals.Interrupt, Signals.Quit, Signals.Terminate];
-    private const int SignalChild = 17, SignalTtyIn = 21, SignalTtyOut = 22;
+    // The terminating signals GNU timeout (9.10+) passes on to the command. Left out: the synchronous fault signals
+    // (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS), which the .NET runtime needs for itself, and the real-time signals, one of
+    // which it uses to suspend threads.
+    private static readonly int[] ForwardedSignals =
+        [Signals.Hangup, Signals.Interrupt, Signals.Quit, Signals.Terminate, Signals.Pipe, Signals.User1, Signals.User2,
+         StackFault, CpuLimit, FileSizeLimit, VirtualAlarm, Profiling, Poll, Power];
+    private const int StackFault = 16, SignalChild = 17, SignalTtyIn = 21, SignalTtyOut = 22, CpuLimit = 24, FileSizeLimit = 25,
+        VirtualAlarm = 26, Profiling = 27, Poll = 29, Power = 30;
 
     // After the command ends, how long relayed output may still arrive from what it left running.
     private static readonly TimeSpan RelayDrain = TimeSpan.FromMilliseconds(500);
@@ -48,9 +54,16 @@ internal sealed class Supervisor
     {
         if (!_options.Foreground) HostProcess.LeadNewProcessGroup();
         if (!_options.GroupOnly) HostProcess.BecomeChildSubreaper();
-        // Handlers first, as GNU does, so that a signal arriving while the command starts is not lost.
-        foreach (var signal in ForwardedSignals.Append(_options.Signal).Distinct().Where(IsCatchable))
+        // Handlers first, as GNU does, so that a signal arriving while the command starts is not lost. A signal the
+        // caller ignored stays ignored (a background job of a shell ignores INT and QUIT), except the timeout signal.
+        foreach (var signal in ForwardedSignals.Where(signal => !_inherited.IsIgnored(signal)).Append(_options.Signal).Distinct().Where(IsCatchable))
             _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, OnSignalDelivered));
+        // SIGALRM is GNU's timer: sent from outside, it times the command out now.
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)Signals.Alarm, context =>
+        {
+            context.Cancel = true;
+            _loop.Post(OnDeadline);
+        }));
         if (!_options.GroupOnly)
             _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => _loop.Post(() => HostProcess.ReapAdopted(keep: _pid))));
 
@@ -61,7 +74,7 @@ internal sealed class Supervisor
         catch (CommandStartException exception)
         {
             DisposeRegistrations();
-            return SupervisorResult.StartFailed(exception, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+            return SupervisorResult.StartFailed(StartFailure.From(exception), _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         }
         _tree = ProcessTree.OfThisProcess(_options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
         _loop.Post(Begin);
@@ -74,6 +87,8 @@ internal sealed class Supervisor
 
     private void Spawn()
     {
+        // execvp("") fails with ENOENT; a Command cannot even name it.
+        if (_options.Command[0].Length == 0) throw new ProgramNotFoundException(new Command("/"), "", []);
         var command = new Command(_options.Command[0], _options.Command.Skip(1));
         var workingDirectory = Environment.CurrentDirectory;
         var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
@@ -89,9 +104,12 @@ internal sealed class Supervisor
             path = "/bin/sh";
         }
 
-        // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU resets.
-        var keepIgnored = _inherited.Ignored & ~(InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut));
-        var spawnOptions = new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, keepIgnored, _inherited.Blocked);
+        // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU handles or resets;
+        // the command inherits the caller's blocked signals, but never a blocked SIGALRM or SIGCHLD (as GNU).
+        var reset = InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut)
+            | InheritedSignals.Bit(Signals.Alarm) | (_options.Signal > 0 ? InheritedSignals.Bit(_options.Signal) : 0);
+        var mask = _inherited.Blocked & ~(InheritedSignals.Bit(Signals.Alarm) | InheritedSignals.Bit(SignalChild));
+        var spawnOptions = new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, _inherited.Ignored & ~reset, mask);
 
         int stdoutWrite = -1, stderrWrite = -1;
         if (_options.IdleTimeout > 0)
@@ -140,7 +158,7 @@ internal sealed class Supervisor
 
     private void OnDeadline()
     {
-        if (_childExited) return;
+        if (_childExited || _timedOut) return;
         _timedOut = true;
         Send(_options.Signal);
     }

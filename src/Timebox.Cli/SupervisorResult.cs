@@ -14,9 +14,9 @@ internal sealed record SupervisorResult(
     DateTimeOffset StartedAt,
     TimeSpan Duration,
     (TimeSpan User, TimeSpan System, long PeakRssBytes) Usage,
-    CommandStartException? StartError)
+    StartFailure? StartError)
 {
-    public static SupervisorResult StartFailed(CommandStartException error, DateTimeOffset startedAt, TimeSpan duration) =>
+    public static SupervisorResult StartFailed(StartFailure error, DateTimeOffset startedAt, TimeSpan duration) =>
         new(default, false, false, false, false, false, 0, startedAt, duration, default, error);
 
     public string Outcome => StartError is not null ? ReportOutcome.StartFailed

@@ -25,6 +25,27 @@ public sealed class BeyondGnuTests : CliTest
     }
 
     [Fact]
+    public async Task A_signal_the_caller_ignored_is_not_passed_on_as_upstream_does_since_9_10()
+    {
+        // A background job of a script has INT ignored: Debian's 9.1 still passes INT on (the command dies, 130);
+        // upstream and timebox leave it ignored, so the command runs to its timeout.
+        var script = $"trap '' INT; {TimeboxCli.Path} 1 {TestChild.Path} hold & pid=$!; sleep 0.3; kill -INT $pid; wait $pid";
+        var result = await Program("sh", "-c", script).RunAsync();
+        Assert.Equal(124, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Every_terminating_signal_is_passed_on_as_upstream_does_since_9_10()
+    {
+        // Debian's 9.1 dies of SIGUSR1 and leaves the command running; timebox passes it on.
+        using var running = Tool("timebox", Concat(["30"], ChildArgs("hold"))).Start();
+        WaitForLoggedProcesses(1);
+        running.Signal(10);
+        var result = await running.WaitAsync();
+        Assert.Equal(10, result.Signal);
+    }
+
+    [Fact]
     public async Task Group_only_keeps_GNUs_behaviour()
     {
         var result = await RunTool("timebox", Concat(["--group-only", "0.5"], ChildArgs("spawn", "new-session", "[", "hold", "]", "hold")));

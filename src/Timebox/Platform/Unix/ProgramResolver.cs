@@ -24,6 +24,12 @@ internal static unsafe class ProgramResolver
         {
             // An empty PATH entry means the current directory, as in execvp.
             var candidate = Path.Combine(directory.Length == 0 ? workingDirectory : Path.GetFullPath(directory, workingDirectory), program);
+            // execvp remembers a directory or non-executable match as EACCES and goes on searching.
+            if (Directory.Exists(candidate))
+            {
+                deniedCandidate ??= candidate;
+                continue;
+            }
             if (!File.Exists(candidate)) continue;
             if (IsExecutable(candidate)) return candidate;
             deniedCandidate ??= candidate;
