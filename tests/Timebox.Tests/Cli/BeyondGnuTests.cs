@@ -38,10 +38,7 @@ public sealed class BeyondGnuTests : CliTest
     public async Task Every_terminating_signal_is_passed_on_as_upstream_does_since_9_10()
     {
         // Debian's 9.1 dies of SIGUSR1 and leaves the command running; timebox passes it on.
-        using var running = Tool("timebox", Concat(["30"], ChildArgs("hold"))).Start();
-        WaitForLoggedProcesses(1);
-        running.Signal(10);
-        var result = await running.WaitAsync();
+        var result = await SignalToolAsync("timebox", 10, 1, "hold");
         Assert.Equal(10, result.Signal);
     }
 
@@ -56,10 +53,7 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task After_a_forwarded_signal_the_processes_the_command_left_behind_are_killed_too()
     {
-        using var running = Tool("timebox", Concat(["30"], ChildArgs("spawn", "new-session", "[", "ignore-term", "hold", "]", "hold"))).Start();
-        WaitForLoggedProcesses(2);
-        running.Signal(15);
-        var result = await running.WaitAsync();
+        var result = await SignalToolAsync("timebox", 15, 2, "spawn", "new-session", "[", "ignore-term", "hold", "]", "hold");
         Assert.Equal(15, result.Signal);
         Assert.Equal(0, KillSurvivors());
     }
@@ -67,10 +61,7 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task The_command_gets_the_timeout_signal_when_timebox_itself_is_killed()
     {
-        using var running = Tool("timebox", Concat(["30"], ChildArgs("hold"))).Start();
-        WaitForLoggedProcesses(1);
-        running.Signal(9);
-        var result = await running.WaitAsync();
+        var result = await SignalToolAsync("timebox", 9, 1, "hold");
         Assert.Equal(9, result.Signal);
         // The survivor check of this test (on dispose) proves the command went with it.
     }

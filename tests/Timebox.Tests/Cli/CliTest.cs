@@ -19,6 +19,18 @@ public abstract class CliTest : ChildTest
 
     protected Task<RunResult> RunTool(string tool, params string[] args) => Tool(tool, args).RunAsync();
 
+    /// <summary>
+    /// Runs TOOL 30 TestChild ACTIONS..., waits until <paramref name="processes"/> TestChild processes have started,
+    /// sends <paramref name="signal"/> to the tool and returns how the tool ended.
+    /// </summary>
+    protected async Task<RunResult> SignalToolAsync(string tool, int signal, int processes, params string[] actions)
+    {
+        using var running = Tool(tool, Concat(["30"], ChildArgs(actions))).Start();
+        WaitForLoggedProcesses(processes);
+        running.Signal(signal);
+        return await running.WaitAsync();
+    }
+
     /// <summary>The TestChild path followed by its actions, to put after DURATION.</summary>
     protected static string[] ChildArgs(params string[] actions) => [TestChild.Path, .. actions];
 

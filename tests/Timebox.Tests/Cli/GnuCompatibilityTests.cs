@@ -100,10 +100,7 @@ public sealed class GnuCompatibilityTests : CliTest
     [Theory, MemberData(nameof(BothTools))]
     public async Task SIGALRM_sent_to_the_tool_times_the_command_out(string tool)
     {
-        using var running = Tool(tool, Concat(["30"], ChildArgs("hold"))).Start();
-        WaitForLoggedProcesses(1);
-        running.Signal(14);
-        var result = await running.WaitAsync();
+        var result = await SignalToolAsync(tool, 14, 1, "hold");
         Assert.Equal(124, result.ExitCode);
     }
 
@@ -284,10 +281,7 @@ public sealed class GnuCompatibilityTests : CliTest
     [Theory, MemberData(nameof(BothTools))]
     public async Task A_signal_sent_to_the_tool_is_passed_on_to_the_command(string tool)
     {
-        using var running = Tool(tool, Concat(["30"], ChildArgs("hold"))).Start();
-        WaitForLoggedProcesses(1);
-        running.Signal(15);
-        var result = await running.WaitAsync();
+        var result = await SignalToolAsync(tool, 15, 1, "hold");
         // Not a timeout: the command died of TERM, so the tool does too.
         Assert.Equal(Outcome.Signaled, result.Outcome);
         Assert.Equal(15, result.Signal);
