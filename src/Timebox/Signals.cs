@@ -38,9 +38,22 @@ public static class Signals
     /// <summary>The highest signal number accepted (real-time signals included).</summary>
     public const int Max = 64;
 
-    /// <summary>The name of a signal without the SIG prefix ("TERM"), or its number as text when it has no name.</summary>
-    public static string NameOf(int signal) =>
-        signal > 0 && signal < Names.Length ? Names[signal] : signal.ToString(CultureInfo.InvariantCulture);
+    // SIGRTMIN as glibc gives it to programs (it keeps 32 and 33 for itself).
+    private const int RealtimeMin = 34;
+
+    /// <summary>
+    /// The name of a signal without the SIG prefix ("TERM"); real-time signals as kill and GNU tools name them, from
+    /// the nearer end ("RTMIN+1", "RTMAX-14"); otherwise its number as text.
+    /// </summary>
+    public static string NameOf(int signal)
+    {
+        const int rtMin = RealtimeMin;
+        if (signal > 0 && signal < Names.Length) return Names[signal];
+        if (signal is < rtMin or > Max) return signal.ToString(CultureInfo.InvariantCulture);
+        if (signal <= rtMin + ((Max - rtMin) / 2))
+            return signal == rtMin ? "RTMIN" : string.Create(CultureInfo.InvariantCulture, $"RTMIN+{signal - rtMin}");
+        return signal == Max ? "RTMAX" : string.Create(CultureInfo.InvariantCulture, $"RTMAX-{Max - signal}");
+    }
 
     /// <summary>
     /// Parses a signal as <c>kill</c> accepts it: a number, a name with or without the SIG prefix, any case
@@ -73,7 +86,7 @@ public static class Signals
 
     private static bool TryParseRealtime(string name, out int signal)
     {
-        const int rtMin = 34;
+        const int rtMin = RealtimeMin;
         signal = 0;
         if (name.StartsWith("RTMIN", StringComparison.OrdinalIgnoreCase))
             return TryOffset(name[5..], rtMin, +1, out signal);

@@ -271,6 +271,29 @@ public sealed class GnuCompatibilityTests : CliTest
         Assert.Equal($"TOOL: sending signal KILL to command '{TestChild.Path}'", lines[1]);
     }
 
+    [Theory]
+    [InlineData("timebox", "RTMIN+1", "RTMIN+1")]
+    [InlineData("timeout", "RTMIN+1", "RTMIN+1")]
+    [InlineData("timebox", "50", "RTMAX-14")]
+    [InlineData("timeout", "50", "RTMAX-14")]
+    [InlineData("timebox", "io", "POLL")]
+    [InlineData("timeout", "io", "POLL")]
+    public async Task Verbose_names_signals_as_GNU_does(string tool, string signal, string name)
+    {
+        var result = await RunTool(tool, Concat(["-v", "-s", signal, "0.3"], ChildArgs("hold")));
+        Assert.Equal(124, result.ExitCode);
+        Assert.Equal($"TOOL: sending signal {name} to command '{TestChild.Path}'", Diagnostics(result, tool).Split('\n')[0]);
+    }
+
+    [Theory]
+    [InlineData("timebox")]
+    [InlineData("timeout")]
+    public async Task Foreground_with_kill_after_exits_137_instead_of_dying(string tool)
+    {
+        var result = await RunTool(tool, Concat(["--foreground", "-k", "0.3", "0.3"], ChildArgs("ignore-term", "hold")));
+        Assert.Equal(137, result.ExitCode);
+    }
+
     [Theory, MemberData(nameof(BothTools))]
     public async Task Foreground_times_out_the_command(string tool)
     {
