@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.Versioning;
-using System.Text.Json;
 
 // The CLI supervises processes through POSIX signals and process groups; Windows has neither.
 [assembly: SupportedOSPlatform("linux")]
@@ -116,7 +115,7 @@ namespace Timebox.Cli
                 Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
                 Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
                 result.StartError?.Reason);
-            JsonSerializer.Serialize(stream, report, ReportJsonContext.Default.RunReport);
+            report.WriteTo(stream);
             stream.WriteByte((byte)'\n');
         }
     }

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 
 namespace Timebox.Cli;
 
@@ -6,32 +6,51 @@ namespace Timebox.Cli;
 /// The --report document: one JSON object per run. The schema is documented in the README and is reused line for
 /// line by batch results; add fields, never rename them.
 /// </summary>
+/// <remarks>
+/// Written with Utf8JsonWriter field by field rather than through a source-generated JsonSerializerContext: both are
+/// reflection-free and AOT-safe, but the generated metadata (converters, type info) adds 160 KB of type data that the
+/// runtime must load at every start, about 1 ms, which the CLI's start-up budget cannot afford (bench/RESULTS.md).
+/// </remarks>
 internal sealed record RunReport(
-    [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
-    [property: JsonPropertyName("outcome")] string Outcome,
-    [property: JsonPropertyName("exit_code")] int? ExitCode,
-    [property: JsonPropertyName("signal")] int? Signal,
-    [property: JsonPropertyName("forced")] bool Forced,
-    [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
-    [property: JsonPropertyName("duration_ms")] double DurationMs,
-    [property: JsonPropertyName("cpu_user_ms")] double CpuUserMs,
-    [property: JsonPropertyName("cpu_system_ms")] double CpuSystemMs,
-    [property: JsonPropertyName("peak_rss_bytes")] long PeakRssBytes,
-    [property: JsonPropertyName("killed_processes")] int KilledProcesses,
-    [property: JsonPropertyName("exit_status")] int ExitStatus,
-    [property: JsonPropertyName("error")] string? Error);
-
-/// <summary>The outcome names of <see cref="RunReport.Outcome"/>.</summary>
-internal static class ReportOutcome
+    IReadOnlyList<string> Command,
+    string Outcome,
+    int? ExitCode,
+    int? Signal,
+    bool Forced,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    double CpuUserMs,
+    double CpuSystemMs,
+    long PeakRssBytes,
+    int KilledProcesses,
+    int ExitStatus,
+    string? Error)
 {
-    public const string Exited = "exited";
-    public const string Signaled = "signaled";
-    public const string TimedOut = "timed_out";
-    public const string IdleTimedOut = "idle_timed_out";
-    public const string Canceled = "canceled";
-    public const string StartFailed = "start_failed";
-}
+    public void WriteTo(Stream stream)
+    {
+        using var json = new Utf8JsonWriter(stream);
+        json.WriteStartObject();
+        json.WriteStartArray("command");
+        foreach (var argument in Command) json.WriteStringValue(argument);
+        json.WriteEndArray();
+        json.WriteString("outcome", Outcome);
+        WriteNullable(json, "exit_code", ExitCode);
+        WriteNullable(json, "signal", Signal);
+        json.WriteBoolean("forced", Forced);
+        json.WriteString("started_at", StartedAt);
+        json.WriteNumber("duration_ms", DurationMs);
+        json.WriteNumber("cpu_user_ms", CpuUserMs);
+        json.WriteNumber("cpu_system_ms", CpuSystemMs);
+        json.WriteNumber("peak_rss_bytes", PeakRssBytes);
+        json.WriteNumber("killed_processes", KilledProcesses);
+        json.WriteNumber("exit_status", ExitStatus);
+        json.WriteString("error", Error);
+        json.WriteEndObject();
+    }
 
-[JsonSourceGenerationOptions(WriteIndented = false)]
-[JsonSerializable(typeof(RunReport))]
-internal sealed partial class ReportJsonContext : JsonSerializerContext;
+    private static void WriteNullable(Utf8JsonWriter json, string name, int? value)
+    {
+        if (value is { } number) json.WriteNumber(name, number);
+        else json.WriteNull(name);
+    }
+}

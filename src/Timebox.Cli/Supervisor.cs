@@ -9,7 +9,7 @@ namespace Timebox.Cli;
 /// group (so it keeps the terminal when timebox was started from a shell prompt); on timeout, or on a signal timebox
 /// receives, the signal goes to the command, to the group and, unless --group-only, to every descendant, even those
 /// that left the group (timebox is their subreaper); after -k, SIGKILL; once the command has ended after such a
-/// signal, whatever it left behind is killed. Everything happens on the library's event loop thread.
+/// signal, whatever it left behind is killed. Everything happens on the main thread, which drives an event loop of its own.
 /// </summary>
 internal sealed class Supervisor
 {
@@ -27,18 +27,18 @@ internal sealed class Supervisor
 
     private readonly CliOptions _options;
     private readonly InheritedSignals _inherited;
-    private readonly EventLoop _loop = EventLoop.Shared;
-    private readonly TaskCompletionSource<SupervisorResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly EventLoop _loop = EventLoop.OnCurrentThread();
     private readonly HashSet<int> _sentToOwnGroup = [];
-    private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly List<OutputRelay> _relays = [];
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private long _lastOutputTimestamp;
+    private SignalPipe? _signals;
     private ProcessTree? _tree;
     private int _pid, _pidfd = -1;
     private bool _timedOut, _idleTimedOut, _signalReceived, _killAfterArmed, _killedOwnGroup, _forced, _childExited, _finished;
     private ExitStatus _status;
+    private SupervisorResult? _result;
 
     public Supervisor(CliOptions options, InheritedSignals inherited)
     {
@@ -48,7 +48,7 @@ internal sealed class Supervisor
 
     /// <summary>
     /// Starts the command on the calling thread, which must outlive it (the main thread: the command's parent-death
-    /// signal fires when the thread that spawned it ends), and blocks until it has ended.
+    /// signal fires when the thread that spawned it ends), and runs the loop on it until the command has ended.
     /// </summary>
     public SupervisorResult Run()
     {
@@ -56,16 +56,10 @@ internal sealed class Supervisor
         if (!_options.GroupOnly) HostProcess.BecomeChildSubreaper();
         // Handlers first, as GNU does, so that a signal arriving while the command starts is not lost. A signal the
         // caller ignored stays ignored (a background job of a shell ignores INT and QUIT), except the timeout signal.
-        foreach (var signal in ForwardedSignals.Where(signal => !_inherited.IsIgnored(signal)).Append(_options.Signal).Distinct().Where(IsCatchable))
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, OnSignalDelivered));
-        // SIGALRM is GNU's timer: sent from outside, it times the command out now.
-        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)Signals.Alarm, context =>
-        {
-            context.Cancel = true;
-            _loop.Post(OnDeadline);
-        }));
-        if (!_options.GroupOnly)
-            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => _loop.Post(() => HostProcess.ReapAdopted(keep: _pid))));
+        // SIGALRM is GNU's timer: sent from outside, it times the command out now. SIGCHLD reaps adopted orphans.
+        var handled = ForwardedSignals.Where(signal => !_inherited.IsIgnored(signal)).Append(_options.Signal).Where(IsCatchable).Append(Signals.Alarm);
+        if (!_options.GroupOnly) handled = handled.Append(SignalChild);
+        _signals = new SignalPipe(handled.Distinct().ToList());
 
         try
         {
@@ -73,14 +67,14 @@ internal sealed class Supervisor
         }
         catch (CommandStartException exception)
         {
-            DisposeRegistrations();
+            _signals.Dispose();
             return SupervisorResult.StartFailed(StartFailure.From(exception), _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         }
         _tree = ProcessTree.OfThisProcess(_options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
         _loop.Post(Begin);
-        var result = _done.Task.GetAwaiter().GetResult();
-        DisposeRegistrations();
-        return result;
+        _loop.RunUntil(() => _result is not null);
+        _signals.Dispose();
+        return _result!;
     }
 
     private static bool IsCatchable(int signal) => signal is not (0 or Signals.Kill or Signals.Stop);
@@ -138,6 +132,7 @@ internal sealed class Supervisor
 
     private void Begin()
     {
+        _loop.Watch(_signals!.ReadFd, _ => OnSignalsArrived());
         if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnChildExited());
         else OnChildExited();
         if (_options.Duration > 0 && DurationParser.ToDelay(_options.Duration) is { } delay)
@@ -176,17 +171,19 @@ internal sealed class Supervisor
         Send(_options.Signal);
     }
 
-    private void OnSignalDelivered(PosixSignalContext context)
+    private void OnSignalsArrived()
     {
-        context.Cancel = true;
-        var signal = (int)context.Signal;
-        _loop.Post(() =>
+        foreach (var signal in _signals!.TakeArrived())
         {
+            if (signal == Signals.Alarm) OnDeadline();
+            else if (signal == SignalChild) HostProcess.ReapAdopted(keep: _pid);
             // A signal we sent to our own group comes back to us: ignore it from then on, as GNU does.
-            if (_childExited || _sentToOwnGroup.Contains(signal)) return;
-            _signalReceived = true;
-            Send(signal);
-        });
+            else if (!_childExited && !_sentToOwnGroup.Contains(signal))
+            {
+                _signalReceived = true;
+                Send(signal);
+            }
+        }
     }
 
     /// <summary>GNU timeout's cleanup(): arm -k on the first signal, then signal the command, its group and (ours) every descendant.</summary>
@@ -250,18 +247,14 @@ internal sealed class Supervisor
     {
         if (_finished) return;
         _finished = true;
+        _loop.Unwatch(_signals!.ReadFd);
         if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
         if (!_options.GroupOnly) HostProcess.ReapAdopted(keep: 0);
         var usage = HostProcess.ChildrenUsage();
         // The command itself counts when it was signalled; the tree counts every other process it reached.
         var signalled = _timedOut || _signalReceived ? _tree!.ReachedCount + 1 : 0;
         _tree!.Dispose();
-        _done.TrySetResult(new SupervisorResult(_status, _timedOut, _idleTimedOut, _signalReceived, _forced, _killedOwnGroup, signalled,
-            _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), usage, StartError: null));
-    }
-
-    private void DisposeRegistrations()
-    {
-        foreach (var registration in _registrations) registration.Dispose();
+        _result = new SupervisorResult(_status, _timedOut, _idleTimedOut, _signalReceived, _forced, _killedOwnGroup, signalled,
+            _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), usage, StartError: null);
     }
 }

@@ -11,7 +11,7 @@ namespace Timebox.Platform.Unix;
 /// </summary>
 internal sealed unsafe class EventLoop
 {
-    private static readonly Lazy<EventLoop> SharedLoop = new(() => new EventLoop());
+    private static readonly Lazy<EventLoop> SharedLoop = new(() => new EventLoop(ownThread: true));
 
     // epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
@@ -24,17 +24,25 @@ internal sealed unsafe class EventLoop
     private readonly Dictionary<int, Action<uint>> _handlers = [];
     private readonly PriorityQueue<LoopTimer, long> _timers = new();
 
-    private EventLoop()
+    private EventLoop(bool ownThread)
     {
         _epoll = Libc.epoll_create1(Libc.O_CLOEXEC);
         if (_epoll < 0) throw new InvalidOperationException($"epoll_create1 failed: errno {Libc.Errno}");
         _wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (_wakeFd < 0) throw new InvalidOperationException($"eventfd failed: errno {Libc.Errno}");
         Control(Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN);
-        new Thread(Loop) { IsBackground = true, Name = "Timebox event loop" }.Start();
+        if (ownThread) new Thread(Loop) { IsBackground = true, Name = "Timebox event loop" }.Start();
+        else _threadId = Environment.CurrentManagedThreadId;
     }
 
+    /// <summary>The loop every run of the library shares, on a thread of its own.</summary>
     public static EventLoop Shared => SharedLoop.Value;
+
+    /// <summary>
+    /// A loop that the calling thread drives itself with <see cref="RunUntil"/>: for a program with one thing to
+    /// wait for (the timebox CLI), which then needs no second thread.
+    /// </summary>
+    public static EventLoop OnCurrentThread() => new(ownThread: false);
 
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
@@ -88,8 +96,15 @@ internal sealed unsafe class EventLoop
     private void Loop()
     {
         _threadId = Environment.CurrentManagedThreadId;
-        var events = (byte*)NativeMemory.Alloc((nuint)(EventSize * MaxEvents));
-        while (true)
+        RunUntil(static () => false);
+    }
+
+    /// <summary>Runs the loop on this thread (the one that created it, or the loop's own) until <paramref name="finished"/> says so after an event.</summary>
+    public void RunUntil(Func<bool> finished)
+    {
+        Debug.Assert(IsLoopThread);
+        var events = stackalloc byte[EventSize * MaxEvents];
+        while (!finished())
         {
             var count = Libc.epoll_wait(_epoll, events, MaxEvents, NextTimeoutMs());
             for (var i = 0; i < count; i++)
