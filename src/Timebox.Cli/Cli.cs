@@ -97,16 +97,21 @@ namespace Timebox.Cli
         {
             var how = result.Status switch
             {
-                { ExitCode: { } code } => $"command exited with {code}",
+                { ExitCode: { } code } => $"command exited with {Number(code)}",
                 { Signal: { } signal } => $"command killed by {Signals.NameOf(signal)}",
                 _ when result.StartError is not null => "command did not start",
                 _ => "command status lost",
             };
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{result.Outcome} after {result.Duration.TotalSeconds:0.000}s ({how}, exit status {status}{(result.Forced ? ", forced with KILL" : "")}); " +
-                $"cpu {result.Usage.User.TotalSeconds:0.000}s user, {result.Usage.System.TotalSeconds:0.000}s system; " +
-                $"peak memory {result.Usage.PeakRssBytes / (1024.0 * 1024.0):0.0} MiB; {result.SignalledProcesses} processes signalled");
+            // Formatted piece by piece: interpolation with a format provider would pull reflection into the binary.
+            var peakMiB = (result.Usage.PeakRssBytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture);
+            return $"{result.Outcome} after {Seconds(result.Duration)}s ({how}, exit status {Number(status)}{(result.Forced ? ", forced with KILL" : "")}); " +
+                $"cpu {Seconds(result.Usage.User)}s user, {Seconds(result.Usage.System)}s system; " +
+                $"peak memory {peakMiB} MiB; {Number(result.SignalledProcesses)} processes signalled";
         }
+
+        private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+
+        private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         private static void WriteReport(FileStream stream, SupervisorResult result, CliOptions options, int status)
         {

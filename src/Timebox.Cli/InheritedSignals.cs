@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Timebox.Cli;
@@ -9,7 +10,7 @@ namespace Timebox.Cli;
 /// (`dotnet run`) only /proc/self/status is left, read after the runtime already set SIGPIPE to ignored: then
 /// SIGPIPE is passed on as default, and the blocked set is read as it is now.
 /// </summary>
-internal readonly partial record struct InheritedSignals(ulong Ignored, ulong Blocked, bool RecordedAtStart)
+internal readonly partial record struct InheritedSignals(ulong Ignored, ulong Blocked)
 {
     [LibraryImport("timebox_signals", EntryPoint = "timebox_inherited_signals")]
     private static unsafe partial void ReadRecorded(ulong* ignored, ulong* blocked);
@@ -20,23 +21,20 @@ internal readonly partial record struct InheritedSignals(ulong Ignored, ulong Bl
 
     public static unsafe InheritedSignals Read()
     {
-        try
+        if (!RuntimeFeature.IsDynamicCodeSupported)
         {
             ulong ignored, blocked;
             ReadRecorded(&ignored, &blocked);
-            return new(ignored, blocked, RecordedAtStart: true);
+            return new(ignored, blocked);
         }
-        catch (DllNotFoundException)
-        {
-            // Not the native binary: read what is left to read.
-        }
+        // Not the native binary: read what is left to read.
         ulong readIgnored = 0, readBlocked = 0;
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith("SigIgn:", StringComparison.Ordinal)) readIgnored = ParseMask(line);
             else if (line.StartsWith("SigBlk:", StringComparison.Ordinal)) readBlocked = ParseMask(line);
         }
-        return new(readIgnored & ~Bit(Signals.Pipe), readBlocked, RecordedAtStart: false);
+        return new(readIgnored & ~Bit(Signals.Pipe), readBlocked);
     }
 
     private static ulong ParseMask(string line) => ulong.Parse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

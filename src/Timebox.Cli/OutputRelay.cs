@@ -14,18 +14,21 @@ internal sealed unsafe class OutputRelay
     private readonly int _source;
     private readonly int _target;
     private readonly Action _onOutput;
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action _onEnded;
+    private volatile bool _ended;
 
-    public OutputRelay(int source, int target, Action onOutput)
+    /// <summary>Starts relaying; <paramref name="onOutput"/> runs (on the relay's thread) for each read, <paramref name="onEnded"/> once every writer has closed the pipe.</summary>
+    public OutputRelay(int source, int target, Action onOutput, Action onEnded)
     {
         _source = source;
         _target = target;
         _onOutput = onOutput;
+        _onEnded = onEnded;
         new Thread(Run) { IsBackground = true, Name = $"timebox relay to fd {target}" }.Start();
     }
 
-    /// <summary>Completes when every writer has closed the pipe.</summary>
-    public Task Ended => _ended.Task;
+    /// <summary>True once every writer has closed the pipe.</summary>
+    public bool Ended => _ended;
 
     private void Run()
     {
@@ -42,7 +45,8 @@ internal sealed unsafe class OutputRelay
             }
         }
         Libc.close(_source);
-        _ended.TrySetResult();
+        _ended = true;
+        _onEnded();
     }
 
     private bool WriteAll(byte* data, nint count)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timebox.Platform.Unix;
 
@@ -5,8 +6,8 @@ namespace Timebox.Cli;
 
 /// <summary>
 /// Brings the signals timebox handles to its event loop as bytes (one per signal, its number) in a pipe. The native
-/// binary installs plain handlers that write them (Native/host_signals.c), which costs microseconds; under the JIT,
-/// where that code is not linked in, PosixSignalRegistration callbacks write them instead. Either way the default
+/// binary installs plain handlers that write them (Native/host_signals.c), which costs microseconds; under the JIT
+/// (`dotnet run`, the .NET tool), where that code is not linked in, PosixSignalRegistration callbacks write them instead. Either way the default
 /// action (terminating timebox) is suppressed, and the signal is acted on by the loop, in order.
 /// </summary>
 internal sealed unsafe partial class SignalPipe : IDisposable
@@ -24,17 +25,16 @@ internal sealed unsafe partial class SignalPipe : IDisposable
         _readFd = fds[0];
         _writeFd = fds[1];
         var numbers = signals.ToArray();
-        try
+        // Natively compiled means the native handlers are linked in; the branch below is then trimmed away.
+        if (!RuntimeFeature.IsDynamicCodeSupported)
         {
             int error;
             fixed (int* first = numbers) error = ForwardSignals(first, numbers.Length, _writeFd);
             if (error != 0) throw new IOException($"sigaction failed with errno {error}");
+            return;
         }
-        catch (DllNotFoundException)
-        {
-            foreach (var signal in numbers)
-                _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Deliver));
-        }
+        foreach (var signal in numbers)
+            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Deliver));
     }
 
     /// <summary>The descriptor to watch; readable when signals have arrived.</summary>

@@ -85,7 +85,7 @@ internal sealed class Supervisor
         if (_options.Command[0].Length == 0) throw new ProgramNotFoundException(new Command("/"), "", []);
         var command = new Command(_options.Command[0], _options.Command.Skip(1));
         var workingDirectory = Environment.CurrentDirectory;
-        var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
+        var pathVariable = Environment.GetEnvironmentVariable("PATH");
         string path;
         try
         {
@@ -113,7 +113,8 @@ internal sealed class Supervisor
         }
         try
         {
-            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            // timebox never changes its own environment, so the command gets it as it came (no copy to build).
+            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
         }
         finally
         {
@@ -126,7 +127,7 @@ internal sealed class Supervisor
     {
         var fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new CommandStartException(new Command(_options.Command[0]), $"pipe2 failed with errno {Libc.Errno}");
-        _relays.Add(new OutputRelay(fds[0], target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp())));
+        _relays.Add(new OutputRelay(fds[0], target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp()), () => _loop.Post(TryFinish)));
         return fds[1];
     }
 
@@ -142,7 +143,6 @@ internal sealed class Supervisor
             Volatile.Write(ref _lastOutputTimestamp, _startTimestamp);
             _loop.Schedule(Remaining(idle, _startTimestamp), () => OnIdleCheck(idle));
         }
-        foreach (var relay in _relays) relay.Ended.ContinueWith(_ => _loop.Post(TryFinish), TaskScheduler.Default);
     }
 
     private static TimeSpan Remaining(TimeSpan delay, long since)
@@ -240,7 +240,7 @@ internal sealed class Supervisor
 
     private void TryFinish()
     {
-        if (_childExited && _relays.All(relay => relay.Ended.IsCompleted)) Finish();
+        if (_childExited && _relays.All(relay => relay.Ended)) Finish();
     }
 
     private void Finish()

@@ -51,8 +51,8 @@ public static class Signals
         if (signal > 0 && signal < Names.Length) return Names[signal];
         if (signal is < rtMin or > Max) return signal.ToString(CultureInfo.InvariantCulture);
         if (signal <= rtMin + ((Max - rtMin) / 2))
-            return signal == rtMin ? "RTMIN" : string.Create(CultureInfo.InvariantCulture, $"RTMIN+{signal - rtMin}");
-        return signal == Max ? "RTMAX" : string.Create(CultureInfo.InvariantCulture, $"RTMAX-{Max - signal}");
+            return signal == rtMin ? "RTMIN" : "RTMIN+" + (signal - rtMin).ToString(CultureInfo.InvariantCulture);
+        return signal == Max ? "RTMAX" : "RTMAX-" + (Max - signal).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>

@@ -21,6 +21,8 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
+extern char **environ;
+
 // Mirrors SpawnOptions in PosixSpawner.cs. Signal n is bit n-1 of the masks.
 struct spawn_options {
     int new_process_group;          // 1: the child leads a new group; 0: it stays in the parent's
@@ -71,13 +73,14 @@ static int child_main(void *arg)
     if (request->cwd != NULL && chdir(request->cwd) != 0) goto fail;
     syscall(SYS_close_range, 3, ~0U, 0);
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &options->signal_mask, NULL, 8);
-    execve(request->path, request->argv, request->envp);
+    execve(request->path, request->argv, request->envp != NULL ? request->envp : environ);
 fail:
     request->error = errno;
     _exit(127);
 }
 
 // Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...).
+// A null envp passes this process's environ on as it is.
 int timebox_spawn(const char *path, char *const *argv, char *const *envp, const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd, const struct spawn_options *options, int *pid, int *pidfd)
 {

@@ -22,9 +22,13 @@ internal static unsafe class PosixSpawner
     /// Spawns and returns the pid and a pidfd (-1 when the child was already reaped by someone else before it could be
     /// opened, which only the fallback path allows), or throws the start exception matching the errno. The fallback
     /// cannot set a parent-death signal, and keeps a signal ignored only if this process ignores it too.
+    /// The environment is KEY=VALUE strings, or null for this process's C environment as it is: only right for a host
+    /// that never changes its environment from .NET, whose changes the C environment does not see (the CLI).
     /// </summary>
-    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
+    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string>? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
+        var passEnviron = environment is null && SpawnShim.Available;
+        environment ??= passEnviron ? [] : BuildEnvironment(command, out _);
         var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory, command.Program };
         strings.AddRange(command.Arguments);
         strings.AddRange(environment);
@@ -41,7 +45,7 @@ internal static unsafe class PosixSpawner
             int pid;
             fixed (byte** argvPointer = argv)
             fixed (byte** envpPointer = envp)
-                error = SpawnShim.Run(pointers[0], argvPointer, envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
+                error = SpawnShim.Run(pointers[0], argvPointer, passEnviron ? null : envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
             if (error != 0) throw StartError(command, path, error);
             return pid;
         }
