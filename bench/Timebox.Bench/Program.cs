@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Timebox;
+using Timebox.Bench;
+
+// Whole-process harness: every row runs its competitors side by side in the same run, interleaved round by round so
+// that the machine's noise falls on all of them alike, and reports medians and ratios to the C baseline.
+// Usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick]   ("-": no python3 on this machine)
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick]");
+    return 2;
+}
+var baseline = args[0];
+var python = args[1] == "-" ? null : args[1];
+var output = args[2];
+var quick = args.Contains("--quick");
+var (rounds, perRound) = quick ? (2, 10) : (10, 100);
+
+var report = new StringBuilder();
+report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {rounds} rounds of {perRound} runs per competitor (interleaved).");
+report.AppendLine();
+
+await SequentialRow("run `/bin/true` and wait, sequentially", "true", competitor => competitor.RunTrue());
+await SequentialRow("run `echo hello`, capture stdout as text", "echo", async competitor =>
+{
+    var text = await competitor.CaptureEcho();
+    if (text != "hello\n") throw new InvalidOperationException($"{competitor.Name} captured '{text}'");
+});
+await ParallelRow(quick ? 200 : 2000, 32);
+await DiscardRow(quick ? 64L << 20 : 1L << 30);
+await TimeoutPrecisionRow(quick ? 5 : 50);
+
+await File.WriteAllTextAsync(output, report.ToString());
+Console.WriteLine(report);
+return 0;
+
+async Task SequentialRow(string title, string mode, Func<Competitor, Task> run)
+{
+    var c = new Samples("C posix_spawn + waitpid" + (mode == "echo" ? " + pipe + read" : ""));
+    var py = new Samples("Python 3 subprocess.run");
+    var dotnet = Competitors.InProcess.Select(competitor => (competitor, samples: new Samples(competitor.Name))).ToList();
+    foreach (var (competitor, _) in dotnet) await run(competitor); // warm-up: JIT, first-use costs
+    for (var round = 0; round < rounds; round++)
+    {
+        c.AddRange(await External(baseline, mode, perRound));
+        foreach (var (competitor, samples) in dotnet)
+        {
+            for (var i = 0; i < perRound; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await run(competitor);
+                samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            }
+        }
+        if (python is not null) py.AddRange(await External("python3", mode, perRound, python));
+    }
+    Table(title, "µs per run", [c, .. dotnet.Select(entry => entry.samples), .. python is null ? Array.Empty<Samples>() : [py]], lowerIsBetter: true);
+}
+
+async Task ParallelRow(int total, int inFlight)
+{
+    var c = new Samples("C posix_spawn, 32 in flight");
+    var timebox = new Samples("Timebox RunAsync, 32 in flight");
+    var process = new Samples("System.Diagnostics.Process, 32 in flight");
+    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    {
+        c.AddRange(await External(baseline, "parallel", total, extra: inFlight.ToString(CultureInfo.InvariantCulture)));
+        timebox.Add(await RunsPerSecond(total, inFlight, () => new Command("/bin/true").RunAsync()));
+        process.Add(await RunsPerSecond(total, inFlight, () => Task.Run(() =>
+        {
+            using var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })!;
+            child.WaitForExit();
+        })));
+    }
+    Table($"{total} runs of `/bin/true`, {inFlight} in flight", "runs per second", [c, timebox, process], lowerIsBetter: false);
+}
+
+async Task DiscardRow(long bytes)
+{
+    var c = new Samples("C read loop, 64 KiB buffer");
+    var timebox = new Samples("Timebox OutputTarget.Pipe, 64 KiB reads");
+    var process = new Samples("System.Diagnostics.Process BaseStream, 64 KiB reads");
+    var size = bytes.ToString(CultureInfo.InvariantCulture);
+    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    {
+        c.AddRange(await External(baseline, "discard", bytes));
+        timebox.Add(await Throughput(bytes, async () =>
+        {
+            await using var running = new Command("/usr/bin/head", "-c", size, "/dev/zero").WithStdout(OutputTarget.Pipe).Start();
+            var total = await Drain(running.StandardOutput!);
+            await running.WaitAsync();
+            return total;
+        }));
+        process.Add(await Throughput(bytes, async () =>
+        {
+            using var child = Process.Start(new ProcessStartInfo("/usr/bin/head", ["-c", size, "/dev/zero"]) { UseShellExecute = false, RedirectStandardOutput = true })!;
+            var total = await Drain(child.StandardOutput.BaseStream);
+            await child.WaitForExitAsync();
+            return total;
+        }));
+    }
+    Table($"{bytes >> 20} MiB of stdout counted and discarded", "MB per second", [c, timebox, process], lowerIsBetter: false, scale: 1e-6);
+}
+
+async Task TimeoutPrecisionRow(int runs)
+{
+    var plain = new Samples("Timebox, `sleep 10`");
+    var holder = new Samples("Timebox, shell whose grandchild holds the pipes");
+    var deadline = TimeSpan.FromMilliseconds(200);
+    for (var i = 0; i < runs; i++)
+    {
+        plain.Add((await new Command("/bin/sleep", "10").WithTimeout(deadline).RunAsync()).Duration.TotalMilliseconds - deadline.TotalMilliseconds);
+        holder.Add((await Command.Shell("sleep 10 & sleep 10").WithTimeout(deadline).RunAsync()).Duration.TotalMilliseconds - deadline.TotalMilliseconds);
+    }
+    report.AppendLine("### 200 ms deadline: how late the call returns (ms past the deadline)");
+    report.AppendLine();
+    report.AppendLine("| competitor | median | p99 |");
+    report.AppendLine("|---|---|---|");
+    foreach (var samples in new[] { plain, holder })
+        report.AppendLine(CultureInfo.InvariantCulture, $"| {samples.Competitor} | {samples.Median:0.0} | {samples.P99:0.0} |");
+    report.AppendLine();
+}
+
+void Table(string title, string unit, IReadOnlyList<Samples> rows, bool lowerIsBetter, double scale = 1)
+{
+    var reference = rows[0];
+    report.AppendLine(CultureInfo.InvariantCulture, $"### {title}");
+    report.AppendLine();
+    report.AppendLine(CultureInfo.InvariantCulture, $"| competitor | median ({unit}) | p99 | ratio to C (median{(lowerIsBetter ? ", lower is better" : ", higher is better")}) | p99 ratio |");
+    report.AppendLine("|---|---|---|---|---|");
+    foreach (var row in rows)
+    {
+        var p99 = lowerIsBetter ? row.P99 : row.Percentile(0.01);
+        var referenceP99 = lowerIsBetter ? reference.P99 : reference.Percentile(0.01);
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"| {row.Competitor} | {Samples.Format(row.Median * scale)} | {Samples.Format(p99 * scale)} | {Samples.Ratio(row.Median, reference.Median)} | {Samples.Ratio(p99, referenceP99)} |");
+    }
+    report.AppendLine();
+}
+
+static async Task<IEnumerable<double>> External(string program, string mode, long count, string? script = null, string? extra = null)
+{
+    var arguments = new List<string>();
+    if (script is not null) arguments.Add(script);
+    arguments.Add(mode);
+    arguments.Add(count.ToString(CultureInfo.InvariantCulture));
+    if (extra is not null) arguments.Add(extra);
+    var result = await new Command(program, arguments).CheckOutputAsync();
+    return result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => double.Parse(line, CultureInfo.InvariantCulture));
+}
+
+static async Task<double> RunsPerSecond(int total, int inFlight, Func<Task> run)
+{
+    var start = Stopwatch.GetTimestamp();
+    using var gate = new SemaphoreSlim(inFlight);
+    var tasks = Enumerable.Range(0, total).Select(async _ =>
+    {
+        await gate.WaitAsync();
+        try { await run(); }
+        finally { gate.Release(); }
+    }).ToList();
+    await Task.WhenAll(tasks);
+    return total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+}
+
+static async Task<double> Throughput(long expected, Func<Task<long>> run)
+{
+    var start = Stopwatch.GetTimestamp();
+    var total = await run();
+    if (total != expected) throw new InvalidOperationException($"read {total} bytes, expected {expected}");
+    return total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+}
+
+static async Task<long> Drain(Stream stream)
+{
+    var buffer = new byte[64 * 1024];
+    long total = 0;
+    int read;
+    while ((read = await stream.ReadAsync(buffer)) > 0) total += read;
+    return total;
+}

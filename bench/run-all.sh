@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every comparison and writes bench/RESULTS.md: the library against C, System.Diagnostics.Process, CliWrap,
+# MedallionShell and Python (bench/Timebox.Bench), then the CLI's startup against GNU timeout (bench/cli-startup.sh).
+# Usage: bench/run-all.sh [--quick]   (--quick: a smoke run of a few seconds, results not meaningful)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${1:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -O2 -Wall -Wextra -Werror -o "$work/baseline" bench/native/baseline.c
+dotnet build bench/Timebox.Bench -c Release -nologo -v:q >/dev/null
+python=bench/python/baseline.py
+command -v python3 >/dev/null || python=-
+dotnet bench/Timebox.Bench/bin/Release/net10.0/Timebox.Bench.dll "$work/baseline" "$python" "$work/library.md" $quick >/dev/null
+startup_runs=600
+[ "$quick" = "--quick" ] && startup_runs=20
+bench/cli-startup.sh "$startup_runs" > "$work/cli.md"
+{
+  echo "# Benchmark results"
+  echo
+  echo "Written by \`bench/run-all.sh\` on the project's 2-core development machine, which is noisy (other work shares"
+  echo "it): compare ratios within one run, not absolute times across runs. Notes on what the numbers mean and what is"
+  echo "left to do: \`bench/NOTES.md\`."
+  echo
+  echo "## The library (bench/Timebox.Bench)"
+  echo
+  cat "$work/library.md"
+  echo "## The CLI's startup: \`timebox 10 true\` against GNU \`timeout 10 true\` (bench/cli-startup.sh $startup_runs)"
+  echo
+  cat "$work/cli.md"
+} > bench/RESULTS.md
+cat bench/RESULTS.md
