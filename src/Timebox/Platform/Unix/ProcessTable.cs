@@ -13,33 +13,63 @@ internal sealed class ProcessTable
 
     private ProcessTable() { }
 
-    public static ProcessTable Read()
+    /// <remarks>
+    /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
+    /// least twice, and File.ReadAllText made each read several times slower, which the caller waits for on timeout.
+    /// </remarks>
+    public static unsafe ProcessTable Read()
     {
         var table = new ProcessTable();
-        Span<Range> parts = stackalloc Range[4];
+        Span<byte> path = stackalloc byte[32];
+        Span<byte> stat = stackalloc byte[1024];
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             var name = Path.GetFileName(directory.AsSpan());
             if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
             if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            string stat;
-            try
-            {
-                stat = File.ReadAllText($"/proc/{pid}/stat");
-            }
-            catch (IOException)
-            {
-                continue; // exited while we were reading: nothing to signal
-            }
-            // The command name may contain spaces and parentheses: the fields start after the last ')'.
-            var fields = stat.AsSpan(stat.LastIndexOf(')') + 2);
-            if (fields.Split(parts, ' ') < 4) continue;
-            table._entries[pid] = (
-                int.Parse(fields[parts[1]], CultureInfo.InvariantCulture),
-                int.Parse(fields[parts[2]], CultureInfo.InvariantCulture),
-                fields[parts[0]] is "Z" or "X");
+            var length = ReadStat(pid, path, stat);
+            // Exited while we were reading (nothing to signal), or a line we cannot parse.
+            if (length <= 0 || !TryParseStat(stat[..length], out var entry)) continue;
+            table._entries[pid] = entry;
         }
         return table;
+    }
+
+    private static unsafe int ReadStat(int pid, Span<byte> path, Span<byte> buffer)
+    {
+        "/proc/"u8.CopyTo(path);
+        pid.TryFormat(path[6..], out var digits, provider: CultureInfo.InvariantCulture);
+        "/stat\0"u8.CopyTo(path[(6 + digits)..]);
+        int fd;
+        fixed (byte* pathPointer = path) fd = Libc.open(pathPointer, Libc.O_CLOEXEC);
+        if (fd < 0) return -1;
+        nint count;
+        fixed (byte* bufferPointer = buffer) count = Libc.read(fd, bufferPointer, buffer.Length);
+        Libc.close(fd);
+        return (int)count;
+    }
+
+    private static bool TryParseStat(ReadOnlySpan<byte> stat, out (int Parent, int Group, bool Zombie) entry)
+    {
+        entry = default;
+        // The command name may contain spaces and parentheses: the fields start after the last ')'.
+        var close = stat.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 >= stat.Length) return false;
+        var fields = stat[(close + 2)..];
+        // "STATE PPID PGRP ...": the first three space-separated fields.
+        var stateEnd = fields.IndexOf((byte)' ');
+        if (stateEnd < 0) return false;
+        var rest = fields[(stateEnd + 1)..];
+        var parentEnd = rest.IndexOf((byte)' ');
+        if (parentEnd < 0) return false;
+        var groupField = rest[(parentEnd + 1)..];
+        var groupEnd = groupField.IndexOf((byte)' ');
+        if (groupEnd < 0) return false;
+        if (!int.TryParse(rest[..parentEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
+            || !int.TryParse(groupField[..groupEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var group))
+            return false;
+        entry = (parent, group, stateEnd == 1 && fields[0] is (byte)'Z' or (byte)'X');
+        return true;
     }
 
     /// <summary>The live (non-zombie) processes that descend from any of <paramref name="roots"/> or belong to process group <paramref name="group"/>.</summary>
