@@ -98,29 +98,19 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task Report_describes_a_timed_out_run()
     {
-        var report = Path.GetTempFileName();
-        try
-        {
-            var result = await RunTool("timebox", Concat(["--report", report, "-k", "0.5", "0.5"], ChildArgs("ignore-term", "hold")));
-            Assert.Equal(137, ShellStatus(result));
-            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-            var root = json.RootElement;
-            Assert.Equal(TestChild.Path, root.GetProperty("command")[0].GetString());
-            Assert.Equal("timed_out", root.GetProperty("outcome").GetString());
-            Assert.Equal(JsonValueKind.Null, root.GetProperty("exit_code").ValueKind);
-            Assert.Equal(9, root.GetProperty("signal").GetInt32());
-            Assert.True(root.GetProperty("forced").GetBoolean());
-            Assert.True(root.GetProperty("duration_ms").GetDouble() >= 900);
-            Assert.True(root.GetProperty("killed_processes").GetInt32() >= 1);
-            Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > 0);
-            Assert.True(root.GetProperty("cpu_user_ms").GetDouble() >= 0);
-            Assert.True(root.GetProperty("cpu_system_ms").GetDouble() >= 0);
-            Assert.True(DateTimeOffset.UtcNow - root.GetProperty("started_at").GetDateTimeOffset() < TimeSpan.FromMinutes(5));
-        }
-        finally
-        {
-            File.Delete(report);
-        }
+        var (result, root) = await RunWithReportAsync(Concat(["-k", "0.5", "0.5"], ChildArgs("ignore-term", "hold")));
+        Assert.Equal(137, ShellStatus(result));
+        Assert.Equal(TestChild.Path, root.GetProperty("command")[0].GetString());
+        Assert.Equal("timed_out", root.GetProperty("outcome").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("exit_code").ValueKind);
+        Assert.Equal(9, root.GetProperty("signal").GetInt32());
+        Assert.True(root.GetProperty("forced").GetBoolean());
+        Assert.True(root.GetProperty("duration_ms").GetDouble() >= 900);
+        Assert.True(root.GetProperty("killed_processes").GetInt32() >= 1);
+        Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > 0);
+        Assert.True(root.GetProperty("cpu_user_ms").GetDouble() >= 0);
+        Assert.True(root.GetProperty("cpu_system_ms").GetDouble() >= 0);
+        Assert.True(DateTimeOffset.UtcNow - root.GetProperty("started_at").GetDateTimeOffset() < TimeSpan.FromMinutes(5));
     }
 
     [Theory]
@@ -129,34 +119,31 @@ public sealed class BeyondGnuTests : CliTest
     [InlineData(new[] { "--idle-timeout", "0.3", "5", "hold" }, "idle_timed_out", null)]
     public async Task Report_names_the_outcome(string[] arguments, string outcome, int? exitCode)
     {
-        var report = Path.GetTempFileName();
-        try
-        {
-            var durationAt = Array.FindIndex(arguments, argument => argument == "5");
-            string[] toolArgs = [.. arguments[..(durationAt + 1)], TestChild.Path, .. arguments[(durationAt + 1)..]];
-            await RunTool("timebox", Concat(["--report", report], toolArgs));
-            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-            Assert.Equal(outcome, json.RootElement.GetProperty("outcome").GetString());
-            var code = json.RootElement.GetProperty("exit_code");
-            Assert.Equal(exitCode, code.ValueKind == JsonValueKind.Null ? null : code.GetInt32());
-        }
-        finally
-        {
-            File.Delete(report);
-        }
+        var durationAt = Array.FindIndex(arguments, argument => argument == "5");
+        var (_, root) = await RunWithReportAsync([.. arguments[..(durationAt + 1)], TestChild.Path, .. arguments[(durationAt + 1)..]]);
+        Assert.Equal(outcome, root.GetProperty("outcome").GetString());
+        var code = root.GetProperty("exit_code");
+        Assert.Equal(exitCode, code.ValueKind == JsonValueKind.Null ? null : code.GetInt32());
     }
 
     [Fact]
     public async Task Report_of_a_command_that_could_not_start()
     {
+        var (result, root) = await RunWithReportAsync("5", "/nonexistent/program");
+        Assert.Equal(127, result.ExitCode);
+        Assert.Equal("start_failed", root.GetProperty("outcome").GetString());
+        Assert.Equal(127, root.GetProperty("exit_status").GetInt32());
+    }
+
+    /// <summary>Runs timebox --report FILE ARGS... and returns how it ended and the report's JSON object.</summary>
+    private async Task<(RunResult Result, JsonElement Report)> RunWithReportAsync(params string[] toolArgs)
+    {
         var report = Path.GetTempFileName();
         try
         {
-            var result = await RunTool("timebox", "--report", report, "5", "/nonexistent/program");
-            Assert.Equal(127, result.ExitCode);
+            var result = await RunTool("timebox", Concat(["--report", report], toolArgs));
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-            Assert.Equal("start_failed", json.RootElement.GetProperty("outcome").GetString());
-            Assert.Equal(127, json.RootElement.GetProperty("exit_status").GetInt32());
+            return (result, json.RootElement.Clone());
         }
         finally
         {
