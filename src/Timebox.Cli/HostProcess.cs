@@ -16,12 +16,25 @@ internal static unsafe partial class HostProcess
     [LibraryImport("libc", SetLastError = true)] private static partial int prctl(int option, nint argument2, nint argument3, nint argument4, nint argument5);
     [LibraryImport("libc")] private static partial int getrusage(int who, byte* usage);
     [LibraryImport("libc", SetLastError = true)] private static partial int sigaction(int signal, byte* action, byte* oldAction);
+    [LibraryImport("libc")] private static partial nint signal(int signal, nint handler);
     [LibraryImport("libc")] private static partial int pthread_sigmask(int how, ulong* set, ulong* oldSet);
 
     /// <summary>Makes this process lead a new process group (the command joins it), as GNU timeout does unless --foreground. Fails harmlessly for a session leader.</summary>
     public static void LeadNewProcessGroup() => setpgid(0, 0);
 
     public static int ProcessGroup => getpgrp();
+
+    /// <summary>
+    /// Ignores SIGTTIN and SIGTTOU here, as GNU timeout does: when the command, in timebox's background process group,
+    /// touches the terminal, the kernel stops the whole group, and timebox must stay awake to time it out.
+    /// </summary>
+    public static void IgnoreTerminalStops()
+    {
+        const int ttyIn = 21, ttyOut = 22;
+        const nint ignore = 1; // SIG_IGN
+        signal(ttyIn, ignore);
+        signal(ttyOut, ignore);
+    }
 
     /// <summary>Orphaned descendants (double forks, daemons) are re-parented to this process instead of init, so they stay findable.</summary>
     public static bool BecomeChildSubreaper() => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;

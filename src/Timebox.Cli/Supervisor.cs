@@ -60,6 +60,7 @@ internal sealed class Supervisor
         var handled = ForwardedSignals.Where(signal => !_inherited.IsIgnored(signal)).Append(_options.Signal).Where(IsCatchable).Append(Signals.Alarm);
         if (!_options.GroupOnly) handled = handled.Append(SignalChild);
         _signals = new SignalPipe(handled.Distinct().ToList());
+        HostProcess.IgnoreTerminalStops();
 
         try
         {

@@ -328,6 +328,18 @@ public sealed class GnuCompatibilityTests : CliTest
     }
 
     [Theory, MemberData(nameof(BothTools))]
+    public async Task Times_out_a_command_stopped_for_reading_the_terminal_from_its_background_group(string tool)
+    {
+        // Under a terminal (script gives one), the tool's own process group is not the terminal's foreground group:
+        // the command is stopped (SIGTTIN) when it reads, the kernel stops the whole group, and the tool must stay awake.
+        using var running = Program("script", "-qec", $"{PathOf(tool)} 1 {TestChild.Path} echo-stdin; echo rc=$?", "/dev/null")
+            .WithStdin(StdinSource.Pipe).WithTimeout(TimeSpan.FromSeconds(30)).Start();
+        var result = await running.WaitAsync();
+        Assert.Contains("rc=124", result.Stdout.Text, StringComparison.Ordinal);
+        Assert.True(result.Duration < Generous, $"took {result.Duration}");
+    }
+
+    [Theory, MemberData(nameof(BothTools))]
     public async Task Works_as_pid_1_of_a_pid_namespace(string tool)
     {
         var timedOut = await Program("unshare", Concat(["--fork", "--pid", "--mount-proc", PathOf(tool), "0.5"], ChildArgs("hold"))).RunAsync();
