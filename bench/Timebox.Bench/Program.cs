@@ -31,6 +31,8 @@ await SequentialRow("run `echo hello`, capture stdout as text", "echo", async co
 await ParallelRow(quick ? 200 : 2000, 32);
 await DiscardRow(quick ? 64L << 20 : 1L << 30);
 await TimeoutPrecisionRow(quick ? 5 : 50);
+await ConcurrentSleepsRow(quick ? 100 : 1000);
+await TreeKillRow(quick ? 20 : 200);
 
 await File.WriteAllTextAsync(output, report.ToString());
 Console.WriteLine(report);
@@ -123,12 +125,71 @@ async Task TimeoutPrecisionRow(int runs)
     report.AppendLine();
 }
 
+async Task ConcurrentSleepsRow(int count)
+{
+    var rssBefore = ProcStatus.Kilobytes("VmRSS");
+    var peakThreads = 0;
+    var peakRss = rssBefore;
+    using var sampling = new CancellationTokenSource();
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            peakThreads = Math.Max(peakThreads, (int)ProcStatus.Kilobytes("Threads"));
+            peakRss = Math.Max(peakRss, ProcStatus.Kilobytes("VmRSS"));
+            await Task.Delay(20);
+        }
+    });
+    var start = Stopwatch.GetTimestamp();
+    var results = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => new Command("/bin/sleep", "1").WithTimeout(TimeSpan.FromSeconds(5)).RunAsync()));
+    var elapsed = Stopwatch.GetElapsedTime(start);
+    await sampling.CancelAsync();
+    await sampler;
+    var exited = results.Count(result => result.Outcome == Outcome.Exited && result.ExitCode == 0);
+    report.AppendLine(CultureInfo.InvariantCulture, $"### {count} concurrent `sleep 1` with 5 s timeouts (Timebox RunAsync)");
+    report.AppendLine();
+    report.AppendLine("| completed normally | wall time | peak host threads | host RSS growth |");
+    report.AppendLine("|---|---|---|---|");
+    report.AppendLine(CultureInfo.InvariantCulture, $"| {exited} of {count} | {elapsed.TotalSeconds:0.00} s | {peakThreads} | {(peakRss - rssBefore) / 1024.0:0.0} MiB |");
+    report.AppendLine();
+}
+
+async Task TreeKillRow(int descendants)
+{
+    var script = $"for i in $(seq {descendants}); do sleep 100 & done; wait";
+    var timebox = new Samples("Timebox RunningProcess.Kill()");
+    var process = new Samples("Process.Kill(entireProcessTree: true)");
+    var survivors = new[] { 0, 0 };
+    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    {
+        await using (var running = Command.Shell(script).Start())
+        {
+            ProcTree.WaitForChildren(running.ProcessId, descendants);
+            var start = Stopwatch.GetTimestamp();
+            running.Kill();
+            await running.WaitAsync();
+            timebox.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            survivors[0] += ProcTree.KillSurvivingSleeps();
+        }
+        using (var child = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", script]) { UseShellExecute = false })!)
+        {
+            ProcTree.WaitForChildren(child.Id, descendants);
+            var start = Stopwatch.GetTimestamp();
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+            process.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            survivors[1] += ProcTree.KillSurvivingSleeps();
+        }
+    }
+    Table($"kill a tree of {descendants} descendants and wait for the end (survivors: Timebox {survivors[0]}, Process {survivors[1]})", "µs", [process, timebox], lowerIsBetter: true);
+}
+
 void Table(string title, string unit, IReadOnlyList<Samples> rows, bool lowerIsBetter, double scale = 1)
 {
     var reference = rows[0];
     report.AppendLine(CultureInfo.InvariantCulture, $"### {title}");
     report.AppendLine();
-    report.AppendLine(CultureInfo.InvariantCulture, $"| competitor | median ({unit}) | p99 | ratio to C (median{(lowerIsBetter ? ", lower is better" : ", higher is better")}) | p99 ratio |");
+    report.AppendLine(CultureInfo.InvariantCulture, $"| competitor | median ({unit}) | p99 | ratio to the first row (median{(lowerIsBetter ? ", lower is better" : ", higher is better")}) | p99 ratio |");
     report.AppendLine("|---|---|---|---|---|");
     foreach (var row in rows)
     {
