@@ -346,7 +346,8 @@ internal sealed class UnixRun : IRunControl
         var result = new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
             stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
-        _ = Task.Run(_cancellation.Dispose);
+        // Only when there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
+        if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
         if (_outputFailure is not null)
             _completion.TrySetException(new IOException($"Copying output of '{_command}' to its target stream failed: {_outputFailure.Message}", _outputFailure));
         else
