@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Timebox.Cli;
@@ -21,7 +20,7 @@ internal readonly partial record struct InheritedSignals(ulong Ignored, ulong Bl
 
     public static unsafe InheritedSignals Read()
     {
-        if (!RuntimeFeature.IsDynamicCodeSupported)
+        if (NativeHost.IsLinked)
         {
             ulong ignored, blocked;
             ReadRecorded(&ignored, &blocked);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timebox.Platform.Unix;
 
@@ -25,8 +24,7 @@ internal sealed unsafe partial class SignalPipe : IDisposable
         _readFd = fds[0];
         _writeFd = fds[1];
         var numbers = signals.ToArray();
-        // Natively compiled means the native handlers are linked in; the branch below is then trimmed away.
-        if (!RuntimeFeature.IsDynamicCodeSupported)
+        if (NativeHost.IsLinked)
         {
             int error;
             fixed (int* first = numbers) error = ForwardSignals(first, numbers.Length, _writeFd);

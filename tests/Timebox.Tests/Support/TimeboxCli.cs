@@ -5,6 +5,22 @@ public static class TimeboxCli
 {
     public const string GnuTimeout = "/usr/bin/timeout";
 
+    /// <summary>
+    /// The JIT build of the CLI (what `dotnet run --project src/Timebox.Cli` and the .NET tool run), built with the
+    /// solution: src/Timebox.Cli/bin/CONFIG/TFM/Timebox.Cli.dll, mirrored from this test's own output directory.
+    /// </summary>
+    public static string JitAssembly
+    {
+        get
+        {
+            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
+            var configuration = tfm.Parent!;
+            var repository = configuration.Parent!.Parent!.Parent!.Parent!;
+            var path = System.IO.Path.Combine(repository.FullName, "src", "Timebox.Cli", "bin", configuration.Name, tfm.Name, "Timebox.Cli.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"The JIT build of the CLI is not at '{path}': build the solution.", path);
+        }
+    }
+
     public static string Path
     {
         get
