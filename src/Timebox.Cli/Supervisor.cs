@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
