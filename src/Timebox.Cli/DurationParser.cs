@@ -99,7 +99,7 @@ internal static class DurationParser
         while (position < text.Length && (char.IsAsciiHexDigit(text[position]) || (text[position] == '.' && !seenPoint)))
         {
             if (text[position] == '.') { seenPoint = true; position++; continue; }
-            var digit = Convert.ToInt32(text[position].ToString(), 16);
+            var digit = char.IsAsciiDigit(text[position]) ? text[position] - '0' : (text[position] | 0x20) - 'a' + 10;
             hadNonZeroDigit |= digit != 0;
             value = (value * 16) + digit;
             if (seenPoint) exponent -= 4;

@@ -7,7 +7,7 @@ namespace Timebox.Cli;
 /// Text timebox prints: diagnostics prefixed with "timebox: " on stderr, help and version on stdout. Written straight
 /// to the descriptors: System.Console would cost startup time the CLI cannot spare.
 /// </summary>
-internal static unsafe class Messages
+internal static class Messages
 {
     public const string ProgramName = "timebox";
 
@@ -23,22 +23,7 @@ internal static unsafe class Messages
         return false;
     }
 
-    private static bool Write(int fd, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        fixed (byte* start = bytes)
-        {
-            var offset = 0;
-            while (offset < bytes.Length)
-            {
-                var written = Libc.write(fd, start + offset, bytes.Length - offset);
-                if (written < 0 && Libc.Errno == Libc.EINTR) continue;
-                if (written <= 0) return false;
-                offset += (int)written;
-            }
-        }
-        return true;
-    }
+    private static bool Write(int fd, string text) => Descriptors.WriteAll(fd, Encoding.UTF8.GetBytes(text));
 
     public const string Version = "timebox (Timebox) 0.1.0\nA drop-in for GNU timeout that contains the whole process tree.\n";
 

@@ -41,24 +41,11 @@ internal sealed unsafe class OutputRelay
                 if (count < 0 && Libc.Errno == Libc.EINTR) continue;
                 if (count <= 0) break;
                 _onOutput();
-                if (!WriteAll(start, count)) break;
+                if (!Descriptors.WriteAll(_target, new ReadOnlySpan<byte>(start, (int)count))) break;
             }
         }
         Libc.close(_source);
         _ended = true;
         _onEnded();
-    }
-
-    private bool WriteAll(byte* data, nint count)
-    {
-        while (count > 0)
-        {
-            var written = Libc.write(_target, data, count);
-            if (written < 0 && Libc.Errno == Libc.EINTR) continue;
-            if (written <= 0) return false;
-            data += written;
-            count -= written;
-        }
-        return true;
     }
 }

@@ -204,11 +204,7 @@ internal sealed class Supervisor
         var toGroup = !_options.Foreground;
         if (toGroup && IsCatchable(signal)) SendToOwnGroup(signal);
         // The tree never includes timebox itself: the only way to deliver SIGKILL to the group without dying of it.
-        if (!_options.GroupOnly || (toGroup && !IsCatchable(signal)))
-        {
-            if (signal == Signals.Kill) _tree!.SignalAll(Signals.Kill);
-            else if (signal != 0) _tree!.SignalAll(signal);
-        }
+        if (signal != 0 && (!_options.GroupOnly || (toGroup && !IsCatchable(signal)))) _tree!.SignalAll(signal);
         if (toGroup && signal == Signals.Kill) _killedOwnGroup = true;
         if (signal is not (Signals.Kill or Signals.Continue))
         {

@@ -12,18 +12,18 @@ internal sealed class ProcessTree : IDisposable
     private const int NoGroup = -1;
     private readonly Dictionary<int, int> _descendantPidfds = [];
     private readonly int _rootPid, _rootPidfd, _group;
-    private readonly bool _rootIsThisProcess;
-    private bool _includeRootDescendants = true;
+    private readonly bool _rootIsThisProcess, _includeRootDescendants;
 
     /// <summary>The tree of a run: its leader (held by <paramref name="leaderPidfd"/>), the leader's process group and their descendants.</summary>
-    public ProcessTree(int leaderPid, int leaderPidfd) : this(leaderPid, leaderPidfd, leaderPid, rootIsThisProcess: false) { }
+    public ProcessTree(int leaderPid, int leaderPidfd) : this(leaderPid, leaderPidfd, leaderPid, rootIsThisProcess: false, includeRootDescendants: true) { }
 
-    private ProcessTree(int rootPid, int rootPidfd, int group, bool rootIsThisProcess)
+    private ProcessTree(int rootPid, int rootPidfd, int group, bool rootIsThisProcess, bool includeRootDescendants)
     {
         _rootPid = rootPid;
         _rootPidfd = rootPidfd;
         _group = group;
         _rootIsThisProcess = rootIsThisProcess;
+        _includeRootDescendants = includeRootDescendants;
     }
 
     /// <summary>
@@ -32,7 +32,7 @@ internal sealed class ProcessTree : IDisposable
     /// This process itself is never signalled.
     /// </summary>
     public static ProcessTree OfThisProcess(int? group, bool descendants) =>
-        new(Environment.ProcessId, -1, group ?? NoGroup, rootIsThisProcess: true) { _includeRootDescendants = descendants };
+        new(Environment.ProcessId, -1, group ?? NoGroup, rootIsThisProcess: true, includeRootDescendants: descendants);
 
     /// <summary>How many distinct processes the tree has reached so far, its leader not counted.</summary>
     public int ReachedCount => _descendantPidfds.Count;

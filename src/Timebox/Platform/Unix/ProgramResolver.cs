@@ -22,20 +22,19 @@ internal static unsafe class ProgramResolver
         string? deniedCandidate = null;
         foreach (var directory in searchPath)
         {
-            // An empty PATH entry means the current directory, as in execvp.
-            var candidate = Path.Combine(directory.Length == 0 ? workingDirectory : Path.GetFullPath(directory, workingDirectory), program);
-            // execvp remembers a directory or non-executable match as EACCES and goes on searching.
-            if (Directory.Exists(candidate))
-            {
-                deniedCandidate ??= candidate;
-                continue;
-            }
+            var candidate = Candidate(directory);
             if (!File.Exists(candidate)) continue;
             if (IsExecutable(candidate)) return candidate;
             deniedCandidate ??= candidate;
         }
+        // execvp also remembers a directory of that name as EACCES; looked for only now, off the path a found program takes.
+        deniedCandidate ??= searchPath.Select(Candidate).FirstOrDefault(Directory.Exists);
         if (deniedCandidate is not null) throw new ProgramNotExecutableException(command, deniedCandidate, "permission denied");
         throw new ProgramNotFoundException(command, program, searchPath);
+
+        // An empty PATH entry means the current directory, as in execvp.
+        string Candidate(string directory) =>
+            Path.Combine(directory.Length == 0 ? workingDirectory : Path.GetFullPath(directory, workingDirectory), program);
     }
 
     private static string CheckExecutable(Command command, string path)
