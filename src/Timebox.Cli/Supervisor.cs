@@ -61,6 +61,12 @@ internal sealed class Supervisor
         _signals = new SignalPipe(handled.Distinct().ToList());
         HostProcess.IgnoreTerminalStops();
 
+        // execvp("") fails with ENOENT; a Command cannot even name it.
+        if (_options.Command[0].Length == 0)
+        {
+            _signals.Dispose();
+            return SupervisorResult.StartFailed(StartFailure.ProgramNotFound, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+        }
         try
         {
             Spawn();
@@ -81,8 +87,6 @@ internal sealed class Supervisor
 
     private void Spawn()
     {
-        // execvp("") fails with ENOENT; a Command cannot even name it.
-        if (_options.Command[0].Length == 0) throw new ProgramNotFoundException(new Command("/"), "", []);
         var command = new Command(_options.Command[0], _options.Command.Skip(1));
         var workingDirectory = Environment.CurrentDirectory;
         var pathVariable = Environment.GetEnvironmentVariable("PATH");
