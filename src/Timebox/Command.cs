@@ -21,6 +21,9 @@ public sealed class Command
     /// <summary>The drain period used unless <see cref="WithDrainTimeout"/> says otherwise: 2 seconds.</summary>
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The spill threshold used unless <see cref="WithSpill"/> says otherwise: 64 MiB per stream.</summary>
+    public const long DefaultSpillThreshold = 64L << 20;
+
     private Dictionary<string, string?> _environmentChanges;
 
     /// <summary>A command that runs <paramref name="program"/> with the given arguments, passed as they are (no shell).</summary>
@@ -51,6 +54,10 @@ public sealed class Command
         TerminationSignal = other.TerminationSignal;
         DrainTimeout = other.DrainTimeout;
         Encoding = other.Encoding;
+        IdleTimeout = other.IdleTimeout;
+        IdleProgress = other.IdleProgress;
+        SpillThreshold = other.SpillThreshold;
+        SpillDirectory = other.SpillDirectory;
     }
 
     /// <summary>A command that runs <paramref name="script"/> through the system shell (<c>/bin/sh -c</c>). Use only when you want a shell.</summary>
@@ -101,6 +108,18 @@ public sealed class Command
 
     /// <summary>The encoding used to decode captured text and to encode string input: UTF-8 by default.</summary>
     public Encoding Encoding { get; private init; } = new UTF8Encoding(false);
+
+    /// <summary>The idle timeout: the longest silence on the output streams Timebox reads; null means none.</summary>
+    public TimeSpan? IdleTimeout { get; private init; }
+
+    /// <summary>With an idle timeout, the lines that count as progress; null means every byte does.</summary>
+    public Func<string, bool>? IdleProgress { get; private init; }
+
+    /// <summary>How many bytes of one captured stream stay in memory before it moves to a temporary file; null means never.</summary>
+    public long? SpillThreshold { get; private init; } = DefaultSpillThreshold;
+
+    /// <summary>Where spill files are created; null means the system's temporary directory.</summary>
+    public string? SpillDirectory { get; private init; }
 
     /// <summary>Replaces the arguments.</summary>
     public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
@@ -195,6 +214,37 @@ public sealed class Command
         return new(this) { DrainTimeout = drain };
     }
 
+    /// <summary>
+    /// Sets an idle timeout: when the output streams Timebox reads (every target but a lone Inherit, Discard or file)
+    /// produce nothing for <paramref name="idle"/>, the termination sequence runs on the whole tree and the run ends with
+    /// <see cref="Outcome.IdleTimedOut"/> (the ffmpeg-hang case). With <paramref name="isProgress"/>, only lines it accepts
+    /// count as activity (a line ends at <c>\n</c>, <c>\r\n</c> or a lone <c>\r</c>, so progress bars count); it is called on
+    /// Timebox's event loop and must be fast. Time during which a slow consumer holds the output back is not silence.
+    /// Null or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> removes it. The deadline, if any, still applies.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public Command WithIdleTimeout(TimeSpan? idle, Func<string, bool>? isProgress = null)
+    {
+        if (idle == System.Threading.Timeout.InfiniteTimeSpan) idle = null;
+        if (idle is { } value && value <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(idle), value, "The idle timeout must be positive (use null for none).");
+        return new(this) { IdleTimeout = idle, IdleProgress = idle is null ? null : isProgress };
+    }
+
+    /// <summary>
+    /// Sets when captured output moves from memory to a temporary file: past <paramref name="thresholdBytes"/> per stream
+    /// (null: never, everything stays in memory). The file is created in <paramref name="directory"/> (default: the system's
+    /// temporary directory) without a visible name, so it vanishes when the result is disposed, and even if the host crashes.
+    /// The result reads the same either way.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold that is not positive.</exception>
+    public Command WithSpill(long? thresholdBytes, string? directory = null)
+    {
+        if (thresholdBytes is { } threshold) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threshold, nameof(thresholdBytes));
+        if (directory is not null) RejectNul(directory, nameof(directory));
+        return new(this) { SpillThreshold = thresholdBytes, SpillDirectory = directory };
+    }
+
     /// <summary>Sets the encoding used to decode output text and encode string input.</summary>
     public Command WithEncoding(Encoding encoding)
     {
@@ -224,7 +274,8 @@ public sealed class Command
 
     /// <summary>
     /// Runs the command and returns its standard output as text when it exits with code 0. Otherwise throws, with the
-    /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout,
+    /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout (<see cref="CommandIdleTimeoutException"/>
+    /// on an idle timeout), <see cref="CommandOutputLimitException"/> when a capture limit stopped it,
     /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal.
     /// </summary>
     public async Task<string> CheckOutputAsync(CancellationToken cancellationToken = default) =>
@@ -243,13 +294,21 @@ public sealed class Command
     /// <summary>The command line, each argument quoted for a POSIX shell when needed.</summary>
     public override string ToString() => string.Join(' ', Arguments.Prepend(Program).Select(Quote));
 
-    private static string Check(RunResult result, CancellationToken token) => result.Outcome switch
+    private static string Check(RunResult result, CancellationToken token)
     {
-        Outcome.Exited when result.ExitCode == 0 => result.Stdout.Text,
-        Outcome.TimedOut => throw new CommandTimeoutException(result),
-        Outcome.Canceled => throw new CommandCanceledException(result, token),
-        _ => throw new CommandFailedException(result),
-    };
+        if (!result.Succeeded)
+        {
+            throw result.Outcome switch
+            {
+                Outcome.TimedOut => new CommandTimeoutException(result),
+                Outcome.IdleTimedOut => new CommandIdleTimeoutException(result),
+                Outcome.OutputLimitExceeded => new CommandOutputLimitException(result),
+                Outcome.Canceled => new CommandCanceledException(result, token),
+                _ => new CommandFailedException(result),
+            };
+        }
+        using (result) return result.Stdout.Text;
+    }
 
     private static string Quote(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal))

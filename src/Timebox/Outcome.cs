@@ -14,4 +14,16 @@ public enum Outcome
 
     /// <summary>The caller canceled (token, <see cref="RunningProcess.Kill"/> or disposal); the termination sequence ran on the whole process tree.</summary>
     Canceled,
+
+    /// <summary>
+    /// Neither output stream produced anything (or, with a progress predicate, nothing that counts as progress) for the
+    /// idle timeout (<see cref="Command.WithIdleTimeout"/>); the termination sequence ran on the whole process tree.
+    /// </summary>
+    IdleTimedOut,
+
+    /// <summary>
+    /// A stream captured with <see cref="OutputTarget.CaptureWithLimit"/> and <see cref="OutputLimitAction.Terminate"/>
+    /// exceeded its limit; the termination sequence ran on the whole process tree.
+    /// </summary>
+    OutputLimitExceeded,
 }

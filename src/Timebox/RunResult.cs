@@ -3,8 +3,9 @@ namespace Timebox;
 /// <summary>
 /// What happened to one run. Never thrown: a non-zero exit, a timeout or a cancellation are all described here,
 /// with the output captured up to the end (on timeout, everything written before the kill).
+/// Dispose it to release spilled output at once (see <see cref="Command.WithSpill"/>); memory-only results need no disposal.
 /// </summary>
-public sealed class RunResult
+public sealed class RunResult : IDisposable
 {
     internal RunResult(Command command, int processId, Outcome outcome, int? exitCode, int? signal, bool forced,
         bool outputIncomplete, CapturedOutput stdout, CapturedOutput stderr, DateTimeOffset startedAt, TimeSpan duration)
@@ -77,7 +78,16 @@ public sealed class RunResult
         {
             Outcome.TimedOut => $"timed out after {Command.Timeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
             Outcome.Canceled => $"canceled, {(Forced ? "killed" : "terminated")} ({status})",
+            Outcome.IdleTimedOut => $"idle for {Command.IdleTimeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
+            Outcome.OutputLimitExceeded => $"exceeded its output limit, {(Forced ? "killed" : "terminated")} ({status})",
             _ => status,
         };
+    }
+
+    /// <summary>Releases the captured output's spill files, if any. The output cannot be read afterwards.</summary>
+    public void Dispose()
+    {
+        Stdout.Dispose();
+        Stderr.Dispose();
     }
 }

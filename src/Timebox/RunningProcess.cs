@@ -10,8 +10,13 @@ namespace Timebox;
 public sealed class RunningProcess : IDisposable, IAsyncDisposable
 {
     private readonly IRunControl _run;
+    private readonly Command _command;
 
-    internal RunningProcess(IRunControl run) => _run = run;
+    internal RunningProcess(IRunControl run, Command command)
+    {
+        _run = run;
+        _command = command;
+    }
 
     /// <summary>The process id of the main process (also its process group id).</summary>
     public int ProcessId => _run.ProcessId;
@@ -22,11 +27,30 @@ public sealed class RunningProcess : IDisposable, IAsyncDisposable
     /// <summary>Writable standard input when the command used <see cref="StdinSource.Pipe"/>; dispose it to send end-of-file. Otherwise null.</summary>
     public Stream? StandardInput => _run.StandardInput;
 
-    /// <summary>Readable standard output when the command used <see cref="OutputTarget.Pipe"/>; otherwise null.</summary>
+    /// <summary>
+    /// Readable standard output when the command used <see cref="OutputTarget.Pipe"/> for it; otherwise null. It ends after
+    /// the last byte written before the program ended or was killed. Read it, or the program blocks once 1 MiB is unread.
+    /// </summary>
     public Stream? StandardOutput => _run.StandardOutput;
 
-    /// <summary>Readable standard error when the command used <see cref="OutputTarget.Pipe"/> for it; otherwise null.</summary>
+    /// <summary>Readable standard error when the command used <see cref="OutputTarget.Pipe"/> for it; otherwise null. As <see cref="StandardOutput"/>.</summary>
     public Stream? StandardError => _run.StandardError;
+
+    /// <summary>
+    /// The piped streams (<see cref="OutputTarget.Pipe"/>) as lines, stdout and stderr tagged and in the order they arrived,
+    /// decoded with the command's encoding; see <see cref="LineEnding"/> for how lines end. A slow consumer slows the program
+    /// (back-pressure), never grows memory. Ends after the last line written before the run ended, whether it exited, timed
+    /// out or was canceled; the result is then in <see cref="Completion"/>. Canceling <paramref name="cancellationToken"/> stops
+    /// the enumeration, not the process.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Neither stream is piped, or a piped stream is already read through its stream.</exception>
+    public IAsyncEnumerable<OutputLine> ReadLinesAsync(CancellationToken cancellationToken = default) =>
+        Output.MergedOutputReader.ReadLinesAsync(Piped(), _command.Encoding, cancellationToken);
+
+    /// <summary>The piped streams as raw chunks (one per read), tagged and in arrival order, for binary output. Otherwise as <see cref="ReadLinesAsync"/>.</summary>
+    /// <exception cref="InvalidOperationException">Neither stream is piped, or a piped stream is already read through its stream.</exception>
+    public IAsyncEnumerable<OutputChunk> ReadChunksAsync(CancellationToken cancellationToken = default) =>
+        Output.MergedOutputReader.ReadChunksAsync(Piped(), cancellationToken);
 
     /// <summary>Completes with the result when the run has ended (exit, timeout or cancellation, termination sequence included).</summary>
     public Task<RunResult> Completion => _run.Completion;
@@ -96,6 +120,11 @@ public sealed class RunningProcess : IDisposable, IAsyncDisposable
         await _run.Completion.ConfigureAwait(false);
         DisposeStreams();
     }
+
+    private IReadOnlyList<Output.ConsumerClaim> Piped() =>
+        _run.PipedOutputs.Count > 0
+            ? _run.PipedOutputs
+            : throw new InvalidOperationException("Neither output stream is piped: use WithStdout(OutputTarget.Pipe) (or a tee holding it) to read output while the program runs.");
 
     private void DisposeStreams()
     {

@@ -19,6 +19,9 @@ internal static partial class Program
           out N | err N            write N bytes ('a'..'z' repeating) to stdout | stderr
           print TEXT | eprint TEXT write TEXT and a newline to stdout | stderr
           interleave N             o<i> on stdout and e<i> on stderr, alternately, i = 0..N-1
+          write TEXT | ewrite TEXT write TEXT with escapes \n \r \\ (no newline added) to stdout | stderr
+          lines N MS               write "line <i>" to stdout N times, one every MS milliseconds
+          progress N MS            write "frame <i>\r" to stdout N times, one every MS milliseconds
           sleep MS                 sleep MS milliseconds
           exit CODE                exit with CODE
           kill-self SIGNUM         send signal SIGNUM to this process
@@ -86,6 +89,10 @@ internal static partial class Program
             case "print": WriteText(Stdout, Next(action, rest) + "\n"); break;
             case "eprint": WriteText(Stderr, Next(action, rest) + "\n"); break;
             case "interleave": Interleave(NextInt(action, rest)); break;
+            case "write": WriteText(Stdout, Unescape(Next(action, rest))); break;
+            case "ewrite": WriteText(Stderr, Unescape(Next(action, rest))); break;
+            case "lines": Paced(NextInt(action, rest), NextInt(action, rest), i => string.Create(CultureInfo.InvariantCulture, $"line {i}\n")); break;
+            case "progress": Paced(NextInt(action, rest), NextInt(action, rest), i => string.Create(CultureInfo.InvariantCulture, $"frame {i}\r")); break;
             case "sleep": Thread.Sleep(NextInt(action, rest)); break;
             case "exit": Exit(NextInt(action, rest)); break;
             case "kill-self": Check(Native.Kill(Environment.ProcessId, NextInt(action, rest)), "kill"); break;
@@ -135,6 +142,19 @@ internal static partial class Program
         {
             WriteText(Stdout, string.Create(CultureInfo.InvariantCulture, $"o{i}\n"));
             WriteText(Stderr, string.Create(CultureInfo.InvariantCulture, $"e{i}\n"));
+        }
+    }
+
+    private static string Unescape(string text) =>
+        text.Replace("\\\\", "\u0001", StringComparison.Ordinal).Replace("\\n", "\n", StringComparison.Ordinal)
+            .Replace("\\r", "\r", StringComparison.Ordinal).Replace("\u0001", "\\", StringComparison.Ordinal);
+
+    private static void Paced(int count, int intervalMs, Func<int, string> text)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0) Thread.Sleep(intervalMs);
+            WriteText(Stdout, text(i));
         }
     }
 

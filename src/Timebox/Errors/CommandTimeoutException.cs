@@ -1,4 +1,7 @@
 namespace Timebox;
 
-/// <summary>Thrown by the checked calls when the deadline passed; <see cref="CommandFailedException.Result"/> holds the partial output.</summary>
-public sealed class CommandTimeoutException(RunResult result) : CommandFailedException(result);
+/// <summary>
+/// Thrown by the checked calls when the deadline passed (or, as <see cref="CommandIdleTimeoutException"/>, the output
+/// went silent); <see cref="CommandFailedException.Result"/> holds the partial output.
+/// </summary>
+public class CommandTimeoutException(RunResult result) : CommandFailedException(result);

@@ -15,6 +15,9 @@ internal interface IRunControl
 
     Stream? StandardError { get; }
 
+    /// <summary>The streams the caller reads (<see cref="OutputTarget.Pipe"/>), for the merged line and chunk readers.</summary>
+    IReadOnlyList<Output.ConsumerClaim> PipedOutputs { get; }
+
     /// <summary>Sends a signal to the main process, or to its whole process group.</summary>
     void Signal(int signal, bool entireGroup);
 

@@ -42,6 +42,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int pipe2(int* fds, int flags);
     [LibraryImport(Lib, SetLastError = true)] public static partial int close(int fd);
     [LibraryImport(Lib, SetLastError = true)] public static partial int open(byte* path, int flags);
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)] public static partial int open(byte* path, int flags, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
     [LibraryImport(Lib, SetLastError = true)] public static partial int fcntl(int fd, int command, int argument);
     [LibraryImport(Lib, SetLastError = true)] public static partial int access(byte* path, int mode);

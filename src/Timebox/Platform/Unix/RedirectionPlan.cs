@@ -30,15 +30,15 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         }
     }
 
-    /// <summary>A capture reader over the host's end of a captured stream, taking ownership of it; null for other targets.</summary>
-    public PipeCapture? TakeCapture(ref int parentFd, OutputTarget target)
+    /// <summary>Takes the host's read end of a stream the event loop reads, made non-blocking; -1 when the stream has no pipe.</summary>
+    public static int TakeReadEnd(ref int parentFd)
     {
-        if (parentFd < 0 || target.Kind != OutputTarget.TargetKind.Capture) return null;
-        var flags = Libc.fcntl(parentFd, Libc.F_GETFL, 0);
-        Libc.fcntl(parentFd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
-        var capture = new PipeCapture(parentFd);
+        var fd = parentFd;
+        if (fd < 0) return -1;
+        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
         parentFd = -1;
-        return capture;
+        return fd;
     }
 
     /// <summary>Closes the child's ends in the host once the child has its own copies.</summary>

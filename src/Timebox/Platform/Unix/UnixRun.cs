@@ -2,15 +2,16 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using Microsoft.Win32.SafeHandles;
 using Timebox.Execution;
+using Timebox.Output;
 
 namespace Timebox.Platform.Unix;
 
 /// <summary>
 /// One run on Linux: a state machine driven only by the <see cref="EventLoop"/> thread (leader exit through its
-/// pidfd, output pipes, deadline, grace and drain timers), so it needs no locks and no thread of its own.
+/// pidfd, output pipes, deadline, idle, grace and drain timers), so it needs no locks and no thread of its own.
 /// </summary>
 /// <remarks>
-/// Phases: Running → (leader exits) Draining → Finished; or Running → (deadline / cancel) Graceful → Killing → Finished.
+/// Phases: Running → (leader exits) Draining → Finished; or Running → (deadline / idle / limit / cancel) Graceful → Killing → Finished.
 /// The leader is reaped only in <see cref="Finish"/>, after every signal to its process group has been sent, so the
 /// group id can never be a recycled pid when we signal it.
 /// </remarks>
@@ -19,7 +20,7 @@ internal sealed class UnixRun : IRunControl
     private enum Phase { Running, Draining, Graceful, Killing, Finished }
 
     // After SIGKILL the pipes close as soon as the killed writers are gone; this bounds the wait for a writer
-    // that escaped the tree (another session whose parent already died) and still holds them.
+    // that escaped the tree (another session whose parent already died) and still holds them, and for a slow sink.
     private static readonly TimeSpan PostKillDrain = TimeSpan.FromMilliseconds(100);
 
     private readonly Command _command;
@@ -28,19 +29,21 @@ internal sealed class UnixRun : IRunControl
     private readonly long _startTimestamp;
     private readonly ProcessTree _tree;
     private readonly int _pidfd;
-    private readonly PipeCapture? _stdoutCapture;
-    private readonly PipeCapture? _stderrCapture;
-    private readonly List<PipeStream> _copyPipes = [];
-    private int _openCopies;
+    private readonly OutputRoute? _stdout;
+    private readonly OutputRoute? _stderr;
+    private readonly OutputRoute[] _routes;
+    private readonly IdleClock? _idleClock;
+    private long _sequence;
+    private int _openFeeders;
     private Phase _phase = Phase.Running;
     private Outcome? _endReason;
     private bool _leaderExited, _forced, _outputIncomplete, _outputsClosed;
     private int? _exitCode, _signal;
-    private LoopTimer? _deadlineTimer, _phaseTimer;
+    private LoopTimer? _deadlineTimer, _phaseTimer, _idleTimer;
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
 
-    private UnixRun(Command command, int pid, int pidfd, long startTimestamp, PipeCapture? stdout, PipeCapture? stderr)
+    private UnixRun(Command command, int pid, int pidfd, long startTimestamp, RedirectionPlan plan, IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
     {
         _command = command;
         ProcessId = pid;
@@ -48,8 +51,13 @@ internal sealed class UnixRun : IRunControl
         _tree = new ProcessTree(pid, pidfd);
         _startTimestamp = startTimestamp;
         StartedAt = DateTimeOffset.UtcNow;
-        _stdoutCapture = stdout;
-        _stderrCapture = stderr;
+        _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress);
+        _stdout = Route(command.Stdout, OutputSource.Stdout, RedirectionPlan.TakeReadEnd(ref plan.StdoutParent), stdoutSinks);
+        _stderr = Route(command.Stderr, OutputSource.Stderr, RedirectionPlan.TakeReadEnd(ref plan.StderrParent), stderrSinks);
+        _routes = new[] { _stdout, _stderr }.OfType<OutputRoute>().ToArray();
+        PipedOutputs = _routes.Select(r => r.Claim).OfType<ConsumerClaim>().ToArray();
+        StandardOutput = _stdout?.Claim is { } stdoutClaim ? new QueueReadStream(stdoutClaim) : null;
+        StandardError = _stderr?.Claim is { } stderrClaim ? new QueueReadStream(stderrClaim) : null;
     }
 
     public int ProcessId { get; }
@@ -60,25 +68,29 @@ internal sealed class UnixRun : IRunControl
 
     public Stream? StandardInput { get; private set; }
 
-    public Stream? StandardOutput { get; private set; }
+    public Stream? StandardOutput { get; }
 
-    public Stream? StandardError { get; private set; }
+    public Stream? StandardError { get; }
+
+    public IReadOnlyList<ConsumerClaim> PipedOutputs { get; }
 
     public static UnixRun Start(Command command, CancellationToken cancellationToken)
     {
         var workingDirectory = CheckWorkingDirectory(command);
+        CheckSpillDirectory(command);
         var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
         var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
+        var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
+        var stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
 
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default, out var pidfd);
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, pid, pidfd, startTimestamp,
-            plan.TakeCapture(ref plan.StdoutParent, command.Stdout), plan.TakeCapture(ref plan.StderrParent, command.Stderr));
-        // Streams first: Begin must already count the stream copies when it looks at whether output has ended.
-        run.ConnectStreams(plan);
+        var run = new UnixRun(command, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks);
+        run.ConnectStdin(plan);
+        run.StartFeeders();
         run._loop.Post(run.Begin);
         if (cancellationToken.CanBeCanceled)
             run._cancellation = cancellationToken.UnsafeRegister(static state => ((UnixRun)state!).Terminate(false), run);
@@ -117,29 +129,23 @@ internal sealed class UnixRun : IRunControl
         return full;
     }
 
-    private void ConnectStreams(RedirectionPlan plan)
+    private static void CheckSpillDirectory(Command command)
     {
-        if (plan.StdinParent >= 0)
-        {
-            var stdin = new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(plan.StdinParent, ownsHandle: true));
-            plan.StdinParent = -1;
-            if (_command.Stdin.Kind == StdinSource.SourceKind.Pipe) StandardInput = stdin;
-            else _ = FeedStdinAsync(stdin);
-        }
-        StandardOutput = ConnectOutput(ref plan.StdoutParent, _command.Stdout);
-        StandardError = ConnectOutput(ref plan.StderrParent, _command.Stderr);
+        if (command.SpillDirectory is { } directory && !Directory.Exists(directory))
+            throw new OutputTargetException(command, directory, new DirectoryNotFoundException($"The spill directory '{directory}' does not exist."));
     }
 
-    private PipeStream? ConnectOutput(ref int parentFd, OutputTarget target)
+    private OutputRoute? Route(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>
+        fd < 0 ? null : OutputRoute.Create(_command, target, source, fd, sinks, _idleClock, () => ++_sequence, () => _loop.Post(ResumePumps),
+            closed => _loop.Post(() => OnStreamClosed(closed)));
+
+    private void ConnectStdin(RedirectionPlan plan)
     {
-        if (parentFd < 0) return null;
-        var pipe = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(parentFd, ownsHandle: true));
-        parentFd = -1;
-        if (target.Kind == OutputTarget.TargetKind.Pipe) return pipe;
-        _copyPipes.Add(pipe);
-        Interlocked.Increment(ref _openCopies);
-        _ = CopyOutputAsync(pipe, target.Stream!);
-        return null;
+        if (plan.StdinParent < 0) return;
+        var stdin = new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(plan.StdinParent, ownsHandle: true));
+        plan.StdinParent = -1;
+        if (_command.Stdin.Kind == StdinSource.SourceKind.Pipe) StandardInput = stdin;
+        else _ = FeedStdinAsync(stdin);
     }
 
     private async Task FeedStdinAsync(PipeStream stdin)
@@ -158,30 +164,35 @@ internal sealed class UnixRun : IRunControl
         }
     }
 
-    private async Task CopyOutputAsync(PipeStream pipe, Stream target)
+    // Counted before Begin runs on the loop, so that output cannot be seen as ended while a feeder still delivers.
+    private void StartFeeders()
+    {
+        foreach (var route in _routes)
+        {
+            if (route.Feeder is not { } feeder) continue;
+            _openFeeders++;
+            _ = FeedAsync(feeder);
+        }
+    }
+
+    private async Task FeedAsync(SinkFeeder feeder)
     {
         Exception? failure = null;
         try
         {
-            await pipe.CopyToAsync(target).ConfigureAwait(false);
-            await pipe.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is ObjectDisposedException or OperationCanceledException || (exception is IOException && pipe.SafePipeHandle.IsClosed))
-        {
-            // The pipe was closed by the drain or kill bound: what was copied so far stays copied.
+            await feeder.RunAsync().ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // not swallowed: the run's completion carries it
         catch (Exception exception)
 #pragma warning restore CA1031
         {
             failure = exception;
-            await pipe.DisposeAsync().ConfigureAwait(false);
         }
         _loop.Post(() =>
         {
-            _outputFailure ??= failure;
-            Interlocked.Decrement(ref _openCopies);
-            OnOutputEnded();
+            _openFeeders--;
+            if (failure is not null) FailOutput(new IOException($"Delivering the output of '{_command}' to its target failed: {failure.Message}", failure));
+            else OnOutputEnded();
         });
     }
 
@@ -189,21 +200,91 @@ internal sealed class UnixRun : IRunControl
     {
         if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnLeaderExited());
         else OnLeaderExited();
-        if (_stdoutCapture is not null) _loop.Watch(_stdoutCapture.Fd, _ => OnCaptureReadable(_stdoutCapture));
-        if (_stderrCapture is not null) _loop.Watch(_stderrCapture.Fd, _ => OnCaptureReadable(_stderrCapture));
+        foreach (var route in _routes) WatchPump(route.Pump);
         if (_command.Timeout is { } timeout)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(_startTimestamp);
             _deadlineTimer = _loop.Schedule(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, OnDeadline);
         }
+        if (_command.IdleTimeout is { } idle) _idleTimer = _loop.Schedule(idle, OnIdleCheck);
     }
 
-    private void OnCaptureReadable(PipeCapture capture)
+    private void WatchPump(OutputPump pump) => _loop.Watch(pump.Fd, _ => OnPumpReadable(pump));
+
+    private void OnPumpReadable(OutputPump pump)
     {
-        if (!capture.ReadAvailable()) return;
-        _loop.Unwatch(capture.Fd);
-        capture.Close();
+        bool ended;
+        try
+        {
+            ended = pump.ReadAvailable();
+        }
+#pragma warning disable CA1031 // not swallowed: the run's completion carries it
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            FailOutput(exception);
+            return;
+        }
+        if (pump.Capture is { LimitExceeded: true, LimitAction: OutputLimitAction.Terminate } && _phase == Phase.Running)
+            BeginTermination(Outcome.OutputLimitExceeded, immediately: false);
+        if (ended)
+        {
+            EndPump(pump);
+            OnOutputEnded();
+        }
+        else if (pump.Paused)
+        {
+            _loop.Unwatch(pump.Fd);
+        }
+    }
+
+    private void EndPump(OutputPump pump)
+    {
+        _loop.Unwatch(pump.Fd);
+        pump.Close();
+    }
+
+    // A consumer took its queue down: read again from every pipe whose consumers all have room. The time spent paused
+    // was the consumer's, not the program's silence.
+    private void ResumePumps()
+    {
+        if (_phase == Phase.Finished || _outputsClosed) return;
+        foreach (var route in _routes)
+        {
+            var pump = route.Pump;
+            if (!pump.Paused || pump.Ended || pump.Queues.Any(q => q.IsFull)) continue;
+            pump.Paused = false;
+            _idleClock?.Touch();
+            WatchPump(pump);
+        }
+    }
+
+    // The caller closed a piped stream nothing else reads: close the pipe too, so the program sees EPIPE / SIGPIPE
+    // exactly as when a shell pipeline's reader goes away.
+    private void OnStreamClosed(OutputSource source)
+    {
+        var route = source == OutputSource.Stdout ? _stdout : _stderr;
+        if (route is null || route.Pump.Ended || route.Capture is not null || route.Feeder is not null) return;
+        EndPump(route.Pump);
         OnOutputEnded();
+    }
+
+    private void FailOutput(Exception exception)
+    {
+        _outputFailure ??= exception;
+        switch (_phase)
+        {
+            case Phase.Running or Phase.Graceful:
+                _endReason ??= Outcome.Canceled;
+                KillAll();
+                break;
+            case Phase.Draining:
+                OnDrainExpired();
+                break;
+            case Phase.Killing:
+                OnOutputEnded();
+                break;
+        }
     }
 
     private void OnLeaderExited()
@@ -223,7 +304,7 @@ internal sealed class UnixRun : IRunControl
                 break;
             case Phase.Running:
                 _phase = Phase.Draining;
-                _phaseTimer = _loop.Schedule(_command.DrainTimeout, OnDrainExpired);
+                _phaseTimer = _loop.Schedule(_command.DrainTimeout, OnDrainTimer);
                 break;
             case Phase.Graceful when AllOutputEnded:
                 EndGracefully();
@@ -259,6 +340,16 @@ internal sealed class UnixRun : IRunControl
                 OnDrainExpired();
                 break;
         }
+    }
+
+    private void OnIdleCheck()
+    {
+        if (_phase != Phase.Running) return;
+        var idle = _command.IdleTimeout!.Value;
+        if (_routes.Any(r => r.Pump.Paused)) _idleClock!.Touch();
+        var silent = Stopwatch.GetElapsedTime(_idleClock!.LastProgress);
+        if (silent >= idle) BeginTermination(Outcome.IdleTimedOut, immediately: false);
+        else _idleTimer = _loop.Schedule(idle - silent, OnIdleCheck);
     }
 
     private void BeginTermination(Outcome reason, bool immediately)
@@ -300,6 +391,15 @@ internal sealed class UnixRun : IRunControl
         Finish();
     }
 
+    // Output still flowing to a consumer that is slower than the program is not a pipe held by a stray descendant:
+    // the drain period starts again rather than cut the consumer off.
+    private void OnDrainTimer()
+    {
+        var consumerBehind = _routes.Any(r => r.Pump.Paused) || (_routes.All(r => r.Pump.Ended) && _openFeeders > 0);
+        if (consumerBehind) _phaseTimer = _loop.Schedule(_command.DrainTimeout, OnDrainTimer);
+        else OnDrainExpired();
+    }
+
     // Draining means the pipes were still open when the period ended: output is incomplete whether or not the
     // holders, once killed, close the pipes before we look again.
     private void OnDrainExpired()
@@ -311,22 +411,31 @@ internal sealed class UnixRun : IRunControl
         Finish();
     }
 
-    private bool AllOutputEnded =>
-        _outputsClosed || ((_stdoutCapture?.Ended ?? true) && (_stderrCapture?.Ended ?? true) && Volatile.Read(ref _openCopies) == 0);
+    private bool AllOutputEnded => _outputsClosed || (_routes.All(r => r.Pump.Ended) && _openFeeders == 0);
 
     // Takes what is already in the pipes, then closes them: output still held open by a writer outside our
-    // reach is marked incomplete rather than allowed to hold the call.
+    // reach is marked incomplete rather than allowed to hold the call, and so is output a slow sink has not taken.
     private void CloseOutputs()
     {
-        foreach (var capture in new[] { _stdoutCapture, _stderrCapture })
+        foreach (var route in _routes)
         {
-            if (capture is null || capture.Ended) continue;
-            if (!capture.ReadAvailable()) _outputIncomplete = true;
-            _loop.Unwatch(capture.Fd);
-            capture.Close();
+            var pump = route.Pump;
+            if (pump.Ended) continue;
+            try
+            {
+                if (!pump.ReadAvailable(ignorePause: true)) _outputIncomplete = true;
+            }
+            catch (IOException exception)
+            {
+                _outputFailure ??= exception;
+            }
+            EndPump(pump);
         }
-        if (Volatile.Read(ref _openCopies) > 0) _outputIncomplete = true;
-        foreach (var pipe in _copyPipes) pipe.Dispose();
+        if (_openFeeders > 0)
+        {
+            _outputIncomplete = true;
+            foreach (var route in _routes) route.Feeder?.Abandon();
+        }
         _outputsClosed = true;
     }
 
@@ -336,21 +445,28 @@ internal sealed class UnixRun : IRunControl
         _phase = Phase.Finished;
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
+        _idleTimer?.Cancel();
         if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
         _tree.Dispose();
-        _stdoutCapture?.Close();
-        _stderrCapture?.Close();
+        foreach (var route in _routes)
+            if (!route.Pump.Ended) EndPump(route.Pump);
         var outcome = _endReason ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
-        var stdout = _stdoutCapture?.ToOutput(_command.Encoding) ?? CapturedOutput.None(_command.Encoding);
-        var stderr = _stderrCapture?.ToOutput(_command.Encoding) ?? CapturedOutput.None(_command.Encoding);
-        var result = new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+        var stdout = Captured(_stdout);
+        var stderr = Captured(_stderr);
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
         // Only when there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
         if (_outputFailure is not null)
-            _completion.TrySetException(new IOException($"Copying output of '{_command}' to its target stream failed: {_outputFailure.Message}", _outputFailure));
-        else
-            _completion.TrySetResult(result);
+        {
+            stdout.Dispose();
+            stderr.Dispose();
+            _completion.TrySetException(_outputFailure);
+            return;
+        }
+        _completion.TrySetResult(new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)));
     }
+
+    private CapturedOutput Captured(OutputRoute? route) =>
+        route?.Capture is { } capture ? new CapturedOutput(capture.TakeContent(), _command.Encoding) : CapturedOutput.None(_command.Encoding);
 }

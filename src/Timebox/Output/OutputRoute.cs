@@ -1,0 +1,92 @@
+namespace Timebox.Output;
+
+/// <summary>
+/// Everything one output stream read by the host flows through: the pump on the event loop, the capture, the queue and
+/// feeder task of its streams and callbacks, and the queue the caller reads when it is piped.
+/// </summary>
+internal sealed class OutputRoute
+{
+    private OutputRoute(OutputPump pump, CaptureBuffer? capture, SinkFeeder? feeder, ConsumerClaim? claim)
+    {
+        Pump = pump;
+        Capture = capture;
+        Feeder = feeder;
+        Claim = claim;
+    }
+
+    public OutputPump Pump { get; }
+
+    public CaptureBuffer? Capture { get; }
+
+    public SinkFeeder? Feeder { get; }
+
+    public ConsumerClaim? Claim { get; }
+
+    /// <summary>Opens what the target needs beyond the pipe (files of a tee), so an unusable path fails before anything runs.</summary>
+    public static IReadOnlyList<IOutputSink> OpenSinks(Command command, OutputTarget target, OutputSource source)
+    {
+        List<IOutputSink> sinks = [];
+        try
+        {
+            foreach (var part in target.Parts)
+            {
+                IOutputSink? sink = part.Kind switch
+                {
+                    OutputTarget.TargetKind.Stream => new StreamSink(part.Stream!, ownsStream: false),
+                    OutputTarget.TargetKind.PipeWriter => new PipeWriterSink(part.Writer!),
+                    OutputTarget.TargetKind.Lines => new LineSink(part.LineHandler!, command.Encoding),
+                    OutputTarget.TargetKind.Chunks => new ChunkSink(part.ChunkHandler!),
+                    OutputTarget.TargetKind.File when target.Kind == OutputTarget.TargetKind.Tee => new StreamSink(OpenFile(command, part), ownsStream: true),
+                    OutputTarget.TargetKind.Inherit when target.Kind == OutputTarget.TargetKind.Tee =>
+                        new StreamSink(source == OutputSource.Stdout ? Console.OpenStandardOutput() : Console.OpenStandardError(), ownsStream: true),
+                    _ => null,
+                };
+                if (sink is not null) sinks.Add(sink);
+            }
+            return sinks;
+        }
+        catch
+        {
+            foreach (var sink in sinks.OfType<StreamSink>()) _ = sink.CompleteAsync(CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Builds the route over the host's read end of the pipe (non-blocking, owned from now on).</summary>
+    public static OutputRoute Create(Command command, OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks,
+        IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
+    {
+        var capture = target.CapturePart is { } part
+            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath())
+            : null;
+        List<ChunkQueue> queues = [];
+        SinkFeeder? feeder = null;
+        if (sinks.Count > 0)
+        {
+            var queue = new ChunkQueue(resume);
+            queues.Add(queue);
+            feeder = new SinkFeeder(queue, sinks);
+        }
+        ConsumerClaim? claim = null;
+        if (target.HasPipe)
+        {
+            var queue = new ChunkQueue(resume);
+            queues.Add(queue);
+            claim = new ConsumerClaim(queue, source, () => streamClosed(source));
+        }
+        var pump = new OutputPump(fd, source, capture, queues, idleClock, command.Encoding, nextSequence);
+        return new OutputRoute(pump, capture, feeder, claim);
+    }
+
+    private static FileStream OpenFile(Command command, OutputTarget file)
+    {
+        try
+        {
+            return new FileStream(file.FilePath!, file.Append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputTargetException(command, file.FilePath!, exception);
+        }
+    }
+}
