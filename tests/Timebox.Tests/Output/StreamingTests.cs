@@ -55,7 +55,7 @@ public sealed class StreamingTests : ChildTest
     [Fact]
     public async Task Carriage_return_updates_are_observed_as_they_are_written()
     {
-        await using var process = Child("progress", "5", "150", "sleep", "200").WithStdout(OutputTarget.Pipe).Start();
+        await using var process = Child("progress", "5", "150", "sleep", "1500").WithStdout(OutputTarget.Pipe).Start();
 
         var seenWhileRunning = 0;
         await foreach (var line in process.ReadLinesAsync())
