@@ -9,8 +9,8 @@ internal static class Launcher
     {
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException("Timebox does not run commands on Windows yet (Job Object support is planned).");
-        if (!OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException("Timebox runs commands on Linux only for now (it needs pidfds and epoll).");
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+            throw new PlatformNotSupportedException("Timebox runs commands on Linux and macOS only.");
         return new RunningProcess(UnixRun.Start(command, cancellationToken));
     }
 }

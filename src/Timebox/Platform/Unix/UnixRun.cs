@@ -27,7 +27,7 @@ internal sealed class UnixRun : IRunControl
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
     private readonly ProcessTree _tree;
-    private readonly int _pidfd;
+    private readonly ChildProcess _leader;
     private readonly PipeCapture? _stdoutCapture;
     private readonly PipeCapture? _stderrCapture;
     private readonly List<PipeStream> _copyPipes = [];
@@ -44,8 +44,8 @@ internal sealed class UnixRun : IRunControl
     {
         _command = command;
         ProcessId = pid;
-        _pidfd = pidfd;
-        _tree = new ProcessTree(pid, pidfd);
+        _leader = new ChildProcess(pid, pidfd);
+        _tree = new ProcessTree(_leader);
         _startTimestamp = startTimestamp;
         StartedAt = DateTimeOffset.UtcNow;
         _stdoutCapture = stdout;
@@ -187,8 +187,7 @@ internal sealed class UnixRun : IRunControl
 
     private void Begin()
     {
-        if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnLeaderExited());
-        else OnLeaderExited();
+        _loop.WatchExit(_leader, OnLeaderExited);
         if (_stdoutCapture is not null) _loop.Watch(_stdoutCapture.Fd, _ => OnCaptureReadable(_stdoutCapture));
         if (_stderrCapture is not null) _loop.Watch(_stderrCapture.Fd, _ => OnCaptureReadable(_stderrCapture));
         if (_command.Timeout is { } timeout)
@@ -208,13 +207,10 @@ internal sealed class UnixRun : IRunControl
 
     private void OnLeaderExited()
     {
-        if (_pidfd >= 0)
-        {
-            _loop.Unwatch(_pidfd);
-            var status = ExitStatus.Read(_pidfd);
-            _exitCode = status.ExitCode;
-            _signal = status.Signal;
-        }
+        _loop.UnwatchExit(_leader);
+        var status = _leader.ReadExitStatus();
+        _exitCode = status.ExitCode;
+        _signal = status.Signal;
         _leaderExited = true;
         switch (_phase)
         {
@@ -336,7 +332,7 @@ internal sealed class UnixRun : IRunControl
         _phase = Phase.Finished;
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
-        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
+        _leader.Reap();
         _tree.Dispose();
         _stdoutCapture?.Close();
         _stderrCapture?.Close();
