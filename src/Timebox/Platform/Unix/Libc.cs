@@ -2,20 +2,29 @@ using System.Runtime.InteropServices;
 
 namespace Timebox.Platform.Unix;
 
-/// <summary>The libc and Linux system calls Timebox needs. Pointers and ints only, so no marshalling happens.</summary>
+/// <summary>
+/// The libc and Linux system calls Timebox needs (the macOS-only ones are in Libc.Darwin.cs). Pointers and ints only, so
+/// no marshalling happens. errno is read through SetLastError, which the runtime takes from errno on each system
+/// (__errno_location, __error), so nothing here names either.
+/// </summary>
 internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
-    public const int EINTR = 4, EAGAIN = 11, ESRCH = 3, ENOENT = 2, EACCES = 13, ENOEXEC = 8;
-    public const int O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    public const int F_GETFL = 3, F_SETFL = 4;
+    // The values both systems share are constants; where macOS numbers differently, the value is chosen once for the
+    // system this runs on, so that Linux keeps its own numbers exactly.
+    public const int EINTR = 4, ESRCH = 3, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10;
+    public static readonly int EAGAIN = OperatingSystem.IsMacOS() ? 35 : 11;
+    public static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
+    public static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+    public const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
     public const int X_OK = 1;
 
     public const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
 
-    public const int P_PIDFD = 3;
-    public const int WEXITED = 4, WNOHANG = 1, WNOWAIT = 0x01000000;
+    public const int P_PID = 1, P_PIDFD = 3;
+    public const int WEXITED = 4, WNOHANG = 1;
+    public static readonly int WNOWAIT = OperatingSystem.IsMacOS() ? 0x20 : 0x01000000;
     public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
@@ -44,9 +53,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int open(byte* path, int flags);
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)] public static partial int open(byte* path, int flags, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int fcntl(int fd, int command, int argument);
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlRegisters(int fd, int command, int argument);
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlAppleArm64(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
     [LibraryImport(Lib, SetLastError = true)] public static partial int access(byte* path, int mode);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int kill(int pid, int signal);
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)] private static partial int KillNative(int pid, int signal);
     [LibraryImport(Lib, SetLastError = true)] public static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport(Lib, SetLastError = true)] public static partial int ioctl(int fd, ulong request, void* argument);
     [LibraryImport(Lib, SetLastError = true)] private static partial long syscall(long number, long a, long b, long c, long d);
@@ -62,4 +72,29 @@ internal static unsafe partial class Libc
     public static int PidfdSendSignal(int pidfd, int signal) => (int)syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0);
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    /// <summary>kill(2) with <paramref name="signal"/> in Timebox's (Linux) numbering, translated where the system numbers it otherwise.</summary>
+    public static int kill(int pid, int signal) => KillNative(pid, NativeSignals.ToNative(signal));
+
+    /// <remarks>
+    /// fcntl is variadic, and Apple's arm64 ABI passes variadic arguments on the stack where a plain P/Invoke puts them
+    /// in a register: there the argument goes after eight register-sized placeholders (dotnet/runtime#48796).
+    /// </remarks>
+    public static int fcntl(int fd, int command, int argument) =>
+        OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64
+            ? FcntlAppleArm64(fd, command, 0, 0, 0, 0, 0, 0, argument)
+            : FcntlRegisters(fd, command, argument);
+
+    /// <summary>
+    /// A pipe whose two ends close on exec. macOS has no pipe2, so there the flag is set just after pipe(): a process
+    /// forked elsewhere in the host in between inherits the ends. Timebox's own children do not (POSIX_SPAWN_CLOEXEC_DEFAULT).
+    /// </summary>
+    public static int CloexecPipe(int* fds)
+    {
+        if (!OperatingSystem.IsMacOS()) return pipe2(fds, O_CLOEXEC);
+        if (pipe(fds) != 0) return -1;
+        fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        return 0;
+    }
 }

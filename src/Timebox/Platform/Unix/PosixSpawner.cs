@@ -5,8 +5,8 @@ using System.Text;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// Starts a program through the native shim, or posix_spawn where the shim is missing (vfork speed, exec errors
-/// returned as codes): as <see cref="SpawnOptions"/> say (by default in its own process group, every signal
+/// Starts a program through the native shim, or posix_spawn where the shim is missing and always on macOS (vfork speed,
+/// exec errors returned as codes): as <see cref="SpawnOptions"/> say (by default in its own process group, every signal
 /// disposition back to default, SIGPIPE above all, and an empty signal mask), the given descriptors as 0/1/2 and
 /// every other descriptor closed.
 /// </summary>
@@ -19,8 +19,8 @@ internal static unsafe class PosixSpawner
     private static readonly int[] GlibcInternalSignals = [32, 33];
 
     /// <summary>
-    /// Spawns and returns the pid and a pidfd (-1 when the child was already reaped by someone else before it could be
-    /// opened, which only the fallback path allows), or throws the start exception matching the errno. The fallback
+    /// Spawns and returns the pid and a pidfd (-1 on macOS, which has none, or when the child was already reaped by someone
+    /// else before it could be opened, which only the fallback path allows), or throws the start exception matching the errno. The fallback
     /// cannot set a parent-death signal, and keeps a signal ignored only if this process ignores it too.
     /// The environment is KEY=VALUE strings, or null for this process's C environment as it is: only right for a host
     /// that never changes its environment from .NET, whose changes the C environment does not see (the CLI).
@@ -62,14 +62,25 @@ internal static unsafe class PosixSpawner
             try
             {
                 Libc.sigfillset(defaults);
-                foreach (var signal in GlibcInternalSignals) defaults[(signal - 1) / 8] |= (byte)(1 << ((signal - 1) % 8));
-                // glibc's sigset_t keeps signal n at bit n-1 from its first byte on, as SpawnOptions does.
-                *(ulong*)defaults &= ~options.KeepIgnored;
                 Libc.sigemptyset(mask);
-                *(ulong*)mask = options.SignalMask;
+                if (OperatingSystem.IsMacOS())
+                {
+                    // macOS's sigset_t is 32 bits, in its own signal numbering.
+                    *(uint*)defaults &= ~NativeSignals.ToNativeMask(options.KeepIgnored);
+                    *(uint*)mask = NativeSignals.ToNativeMask(options.SignalMask);
+                }
+                else
+                {
+                    foreach (var signal in GlibcInternalSignals) defaults[(signal - 1) / 8] |= (byte)(1 << ((signal - 1) % 8));
+                    // glibc's sigset_t keeps signal n at bit n-1 from its first byte on, as SpawnOptions does.
+                    *(ulong*)defaults &= ~options.KeepIgnored;
+                    *(ulong*)mask = options.SignalMask;
+                }
                 Check(Libc.posix_spawnattr_setsigdefault(attr, defaults));
                 Check(Libc.posix_spawnattr_setsigmask(attr, mask));
                 var flags = Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK;
+                // macOS has no closefrom action: it closes every descriptor that no file action names instead.
+                if (OperatingSystem.IsMacOS()) flags |= Libc.POSIX_SPAWN_CLOEXEC_DEFAULT;
                 if (options.NewProcessGroup != 0)
                 {
                     Check(Libc.posix_spawnattr_setpgroup(attr, 0));
@@ -79,7 +90,7 @@ internal static unsafe class PosixSpawner
                 AddRedirect(actions, stdin, 0);
                 AddRedirect(actions, stdout, 1);
                 AddRedirect(actions, stderr, 2);
-                Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                if (!OperatingSystem.IsMacOS()) Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3));
                 if (command.WorkingDirectory is not null) Check(Libc.posix_spawn_file_actions_addchdir_np(actions, pointers[1]));
 
                 int pid;
@@ -88,6 +99,12 @@ internal static unsafe class PosixSpawner
                 fixed (byte** envpPointer = envp)
                     error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envpPointer);
                 if (error != 0) throw StartError(command, path, error);
+                if (OperatingSystem.IsMacOS())
+                {
+                    // No pidfds: the child is held by its pid, which stays reserved until it is reaped (see ChildProcess).
+                    pidfd = -1;
+                    return pid;
+                }
                 pidfd = Libc.PidfdOpen(pid);
                 // ESRCH: the child already ended and someone else reaped it (the .NET runtime does so for every
                 // child when the host is PID 1 or SIGCHLD is ignored); its output is still in the pipes, its status is lost.
@@ -134,6 +151,10 @@ internal static unsafe class PosixSpawner
     {
         // -1 means "keep the host's descriptor" (inherit).
         if (fd >= 0) Check(Libc.posix_spawn_file_actions_adddup2(actions, fd, target));
+        // Under POSIX_SPAWN_CLOEXEC_DEFAULT the host's own 0/1/2 must be named to be kept; naming one that is not open
+        // would fail the spawn with EBADF, where Linux would just start the child without it.
+        else if (OperatingSystem.IsMacOS() && Libc.fcntl(target, Libc.F_GETFD, 0) >= 0)
+            Check(Libc.posix_spawn_file_actions_addinherit_np(actions, target));
     }
 
     private static CommandStartException StartError(Command command, string path, int error) => error switch

@@ -3,15 +3,18 @@ using System.Globalization;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// A snapshot of /proc: for every process its parent, its process group and whether it is a zombie.
-/// Linux kernels built without CONFIG_PROC_CHILDREN (like this project's CI) have no per-task children
-/// lists, so descendants are found by reading every process's stat line.
+/// A snapshot of every process: its parent, its process group, whether it is a zombie and (macOS) its start time.
+/// Read from /proc on Linux: kernels built without CONFIG_PROC_CHILDREN (like this project's CI) have no per-task
+/// children lists, so descendants are found by reading every process's stat line. macOS has no /proc: see <see cref="DarwinProcessList"/>.
 /// </summary>
 internal sealed class ProcessTable
 {
-    private readonly Dictionary<int, (int Parent, int Group, bool Zombie)> _entries = [];
+    // StartTime (macOS only, in microseconds) tells a process from a later one with its pid; Linux holds processes by pidfd instead.
+    internal readonly record struct Entry(int Parent, int Group, bool Zombie, long StartTime);
 
-    private ProcessTable() { }
+    private readonly Dictionary<int, Entry> _entries;
+
+    private ProcessTable(Dictionary<int, Entry> entries) => _entries = entries;
 
     /// <remarks>
     /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
@@ -19,7 +22,8 @@ internal sealed class ProcessTable
     /// </remarks>
     public static unsafe ProcessTable Read()
     {
-        var table = new ProcessTable();
+        if (OperatingSystem.IsMacOS()) return new ProcessTable(DarwinProcessList.Read());
+        var table = new ProcessTable([]);
         Span<byte> path = stackalloc byte[32];
         Span<byte> stat = stackalloc byte[1024];
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -49,7 +53,7 @@ internal sealed class ProcessTable
         return (int)count;
     }
 
-    private static bool TryParseStat(ReadOnlySpan<byte> stat, out (int Parent, int Group, bool Zombie) entry)
+    private static bool TryParseStat(ReadOnlySpan<byte> stat, out Entry entry)
     {
         entry = default;
         // The command name may contain spaces and parentheses: the fields start after the last ')'.
@@ -68,9 +72,12 @@ internal sealed class ProcessTable
         if (!int.TryParse(rest[..parentEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
             || !int.TryParse(groupField[..groupEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var group))
             return false;
-        entry = (parent, group, stateEnd == 1 && fields[0] is (byte)'Z' or (byte)'X');
+        entry = new(parent, group, stateEnd == 1 && fields[0] is (byte)'Z' or (byte)'X', StartTime: 0);
         return true;
     }
+
+    /// <summary>The start time <paramref name="pid"/> had in this snapshot (macOS), or 0.</summary>
+    public long StartTimeOf(int pid) => _entries.TryGetValue(pid, out var entry) ? entry.StartTime : 0;
 
     /// <summary>The live (non-zombie) processes that descend from any of <paramref name="roots"/> or belong to process group <paramref name="group"/>.</summary>
     public HashSet<int> LiveTree(IEnumerable<int> roots, int group)

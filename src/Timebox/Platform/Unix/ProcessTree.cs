@@ -1,28 +1,29 @@
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// A tree of processes to signal as one: a root, its descendants and the members of one process group, each held by
-/// a pidfd once found so that a signal can never reach a recycled pid. For a run of the library the root is the
-/// leader, whose pid is also the group id; it stays unreaped until the run finishes, so the group id cannot be
-/// reused while we signal it. For the timebox CLI the root is this process itself, which is never signalled.
+/// A tree of processes to signal as one: a root, its descendants and the members of one process group, each held (see
+/// <see cref="HeldProcess"/>) once found so that a signal can never reach a recycled pid. For a run of the library the
+/// root is the leader, whose pid is also the group id; it stays unreaped until the run finishes, so the group id cannot
+/// be reused while we signal it. For the timebox CLI the root is this process itself, which is never signalled.
 /// </summary>
 internal sealed class ProcessTree : IDisposable
 {
     private const int MaxFreezeRounds = 32;
     private const int NoGroup = -1;
-    private readonly Dictionary<int, int> _descendantPidfds = [];
-    private readonly int _rootPid, _rootPidfd, _group;
-    private readonly bool _rootIsThisProcess, _includeRootDescendants;
+    private readonly Dictionary<int, HeldProcess> _descendants = [];
+    private readonly ChildProcess? _leader;
+    private readonly int _rootPid, _group;
+    private readonly bool _includeRootDescendants;
 
-    /// <summary>The tree of a run: its leader (held by <paramref name="leaderPidfd"/>), the leader's process group and their descendants.</summary>
-    public ProcessTree(int leaderPid, int leaderPidfd) : this(leaderPid, leaderPidfd, leaderPid, rootIsThisProcess: false, includeRootDescendants: true) { }
+    /// <summary>The tree of a run: its leader, the leader's process group and their descendants.</summary>
+    public ProcessTree(ChildProcess leader) : this(leader.Pid, leader, leader.Pid, includeRootDescendants: true) { }
 
-    private ProcessTree(int rootPid, int rootPidfd, int group, bool rootIsThisProcess, bool includeRootDescendants)
+    // A null leader means the root is this process.
+    private ProcessTree(int rootPid, ChildProcess? leader, int group, bool includeRootDescendants)
     {
         _rootPid = rootPid;
-        _rootPidfd = rootPidfd;
+        _leader = leader;
         _group = group;
-        _rootIsThisProcess = rootIsThisProcess;
         _includeRootDescendants = includeRootDescendants;
     }
 
@@ -32,71 +33,74 @@ internal sealed class ProcessTree : IDisposable
     /// This process itself is never signalled.
     /// </summary>
     public static ProcessTree OfThisProcess(int? group, bool descendants) =>
-        new(Environment.ProcessId, -1, group ?? NoGroup, rootIsThisProcess: true, includeRootDescendants: descendants);
+        new(Environment.ProcessId, leader: null, group ?? NoGroup, includeRootDescendants: descendants);
 
     /// <summary>How many distinct processes the tree has reached so far, its leader not counted.</summary>
-    public int ReachedCount => _descendantPidfds.Count;
+    public int ReachedCount => _descendants.Count;
 
     /// <summary>
-    /// Stops every live process of the tree (SIGSTOP), reading /proc again until a round finds nothing new,
+    /// Stops every live process of the tree (SIGSTOP), reading the process list again until a round finds nothing new,
     /// so nothing can fork out of reach while we act; then sends <paramref name="signal"/> to each of them and to
     /// the process group, and SIGCONT so that stopped processes act on it. Returns how many live processes were found.
     /// </summary>
     public int SignalAll(int signal)
     {
-        var live = Freeze();
-        Send(live, signal);
-        if (signal != Signals.Kill) Send(live, Signals.Continue);
+        var (live, table) = Freeze();
+        Send(live, table, signal);
+        if (signal != Signals.Kill) Send(live, table, Signals.Continue);
         return live.Count;
     }
 
-    /// <summary>Sends <paramref name="signal"/> to the leader only, through its pidfd.</summary>
-    public void SignalLeader(int signal) => Libc.PidfdSendSignal(_rootPidfd, signal);
+    /// <summary>Sends <paramref name="signal"/> to the leader only.</summary>
+    public void SignalLeader(int signal) => _leader?.Signal(signal);
 
-    private HashSet<int> Freeze()
+    private (HashSet<int> Live, ProcessTable Table) Freeze()
     {
         var stopped = new HashSet<int>();
+        ProcessTable? table = null;
         for (var round = 0; round < MaxFreezeRounds; round++)
         {
-            var roots = _includeRootDescendants ? _descendantPidfds.Keys.Prepend(_rootPid) : _descendantPidfds.Keys;
-            var live = ProcessTable.Read().LiveTree(roots, _group);
-            if (_rootIsThisProcess) live.Remove(_rootPid);
+            var roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
+            table = ProcessTable.Read();
+            var live = table.LiveTree(roots, _group);
+            if (_leader is null) live.Remove(_rootPid);
             var fresh = live.Where(pid => !stopped.Contains(pid)).ToList();
-            if (fresh.Count == 0) return live;
+            if (fresh.Count == 0) return (live, table);
             foreach (var pid in fresh)
             {
-                var pidfd = PidfdOf(pid);
-                if (pidfd >= 0) Libc.PidfdSendSignal(pidfd, Signals.Stop);
+                SignalOne(pid, Signals.Stop, table);
                 stopped.Add(pid);
             }
         }
-        return stopped;
+        return (stopped, table!);
     }
 
-    private void Send(HashSet<int> live, int signal)
+    private void Send(HashSet<int> live, ProcessTable table, int signal)
     {
-        foreach (var pid in live)
+        foreach (var pid in live) SignalOne(pid, signal, table);
+        // Members that joined the group after the last read of the process list are reached through the group, unless
+        // this process is a member itself.
+        if (_leader is not null) Libc.kill(-_group, signal);
+    }
+
+    private void SignalOne(int pid, int signal, ProcessTable table)
+    {
+        if (pid == _rootPid && _leader is not null)
         {
-            var pidfd = PidfdOf(pid);
-            if (pidfd >= 0) Libc.PidfdSendSignal(pidfd, signal);
+            _leader.Signal(signal);
+            return;
         }
-        // Members that joined the group after the last /proc read are reached through the group, unless this
-        // process is a member itself.
-        if (!_rootIsThisProcess) Libc.kill(-_group, signal);
-    }
-
-    private int PidfdOf(int pid)
-    {
-        if (pid == _rootPid && !_rootIsThisProcess) return _rootPidfd;
-        if (_descendantPidfds.TryGetValue(pid, out var pidfd)) return pidfd;
-        pidfd = Libc.PidfdOpen(pid);
-        if (pidfd >= 0) _descendantPidfds[pid] = pidfd;
-        return pidfd;
+        if (!_descendants.TryGetValue(pid, out var held))
+        {
+            if (!HeldProcess.TryHold(pid, table, out held)) return;
+            _descendants[pid] = held;
+        }
+        held.Signal(signal);
     }
 
     public void Dispose()
     {
-        foreach (var pidfd in _descendantPidfds.Values) Libc.close(pidfd);
-        _descendantPidfds.Clear();
+        foreach (var held in _descendants.Values) held.Release();
+        _descendants.Clear();
     }
 }

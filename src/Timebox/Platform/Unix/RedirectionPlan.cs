@@ -121,7 +121,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
     private (int Read, int Write) Pipe()
     {
         var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+        if (Libc.CloexecPipe(fds) != 0) throw new IOException($"pipe failed: errno {Libc.Errno}");
         return (fds[0], fds[1]);
     }
 }

@@ -7,8 +7,8 @@ using Timebox.Output;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// One run on Linux: a state machine driven only by the <see cref="EventLoop"/> thread (leader exit through its
-/// pidfd, output pipes, deadline, idle, grace and drain timers), so it needs no locks and no thread of its own.
+/// One run on Linux or macOS: a state machine driven only by the <see cref="EventLoop"/> thread (leader exit through its
+/// pidfd or kqueue, output pipes, deadline, idle, grace and drain timers), so it needs no locks and no thread of its own.
 /// </summary>
 /// <remarks>
 /// Phases: Running → (leader exits) Draining → Finished; or Running → (deadline / idle / limit / cancel) Graceful → Killing → Finished.
@@ -28,7 +28,7 @@ internal sealed class UnixRun : IRunControl
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
     private readonly ProcessTree _tree;
-    private readonly int _pidfd;
+    private readonly ChildProcess _leader;
     private readonly OutputRoute? _stdout;
     private readonly OutputRoute? _stderr;
     private readonly OutputRoute[] _routes;
@@ -47,8 +47,8 @@ internal sealed class UnixRun : IRunControl
     {
         _command = command;
         ProcessId = pid;
-        _pidfd = pidfd;
-        _tree = new ProcessTree(pid, pidfd);
+        _leader = new ChildProcess(pid, pidfd);
+        _tree = new ProcessTree(_leader);
         _startTimestamp = startTimestamp;
         StartedAt = DateTimeOffset.UtcNow;
         _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress);
@@ -198,8 +198,7 @@ internal sealed class UnixRun : IRunControl
 
     private void Begin()
     {
-        if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnLeaderExited());
-        else OnLeaderExited();
+        _loop.WatchExit(_leader, OnLeaderExited);
         foreach (var route in _routes) WatchPump(route.Pump);
         if (_command.Timeout is { } timeout)
         {
@@ -289,13 +288,10 @@ internal sealed class UnixRun : IRunControl
 
     private void OnLeaderExited()
     {
-        if (_pidfd >= 0)
-        {
-            _loop.Unwatch(_pidfd);
-            var status = ExitStatus.Read(_pidfd);
-            _exitCode = status.ExitCode;
-            _signal = status.Signal;
-        }
+        _loop.UnwatchExit(_leader);
+        var status = _leader.ReadExitStatus();
+        _exitCode = status.ExitCode;
+        _signal = status.Signal;
         _leaderExited = true;
         switch (_phase)
         {
@@ -446,7 +442,7 @@ internal sealed class UnixRun : IRunControl
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
         _idleTimer?.Cancel();
-        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
+        _leader.Reap();
         _tree.Dispose();
         foreach (var route in _routes)
             if (!route.Pump.Ended) EndPump(route.Pump);

@@ -1,0 +1,47 @@
+namespace Timebox.Platform.Unix;
+
+/// <summary>
+/// A process found in a tree, held so that a signal cannot reach a later process that got its pid: through a pidfd on
+/// Linux; on macOS, which has none, by the start time it had when found, compared again right before each signal.
+/// </summary>
+/// <remarks>
+/// The macOS check leaves a window of a few microseconds between the comparison and kill(), in which the process would
+/// have to exit, be reaped and its pid be given out again; macOS hands out pids in increasing order, so only after
+/// wrapping around its whole pid space.
+/// </remarks>
+internal readonly struct HeldProcess
+{
+    private readonly int _pid, _pidfd;
+    private readonly long _startTime;
+
+    private HeldProcess(int pid, int pidfd, long startTime)
+    {
+        _pid = pid;
+        _pidfd = pidfd;
+        _startTime = startTime;
+    }
+
+    /// <summary>Holds <paramref name="pid"/>, found in <paramref name="table"/>; false when it is already gone.</summary>
+    public static bool TryHold(int pid, ProcessTable table, out HeldProcess held)
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            held = new(pid, -1, table.StartTimeOf(pid));
+            return true;
+        }
+        var pidfd = Libc.PidfdOpen(pid);
+        held = new(pid, pidfd, 0);
+        return pidfd >= 0;
+    }
+
+    public void Signal(int signal)
+    {
+        if (!OperatingSystem.IsMacOS()) Libc.PidfdSendSignal(_pidfd, signal);
+        else if (DarwinProcessList.StartTimeOf(_pid) == _startTime) Libc.kill(_pid, signal);
+    }
+
+    public void Release()
+    {
+        if (_pidfd >= 0) Libc.close(_pidfd);
+    }
+}
