@@ -86,7 +86,7 @@ public sealed class OutputTarget
     /// <summary>
     /// A writable stream the output is copied to as it arrives, in order. The stream is flushed at the end, not disposed.
     /// A slow stream slows the program (back-pressure), never memory. On timeout the copy ends with whatever the program
-    /// wrote before it was killed; a stream still blocked 100 ms after the kill is abandoned so the call returns on time.
+    /// wrote before it was killed; a stream still blocked 1 s after the pipes closed is abandoned (and <see cref="RunResult.OutputIncomplete"/> set) so the call returns on time.
     /// </summary>
     public static OutputTarget ToStream(Stream stream)
     {

@@ -20,11 +20,12 @@ public sealed class ScaleTests : ChildTest
     public async Task One_gibibyte_is_captured_as_bytes_without_a_string()
     {
         const long size = 1L << 30;
-        var result = await Program("head", "-c", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "/dev/zero")
+        using var result = await Program("head", "-c", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "/dev/zero")
             .WithTimeout(TimeSpan.FromSeconds(120)).RunAsync();
 
         Assert.True(result.Succeeded);
         Assert.Equal(size, result.Stdout.Length);
+        Assert.True(result.Stdout.IsSpilled, "past the default threshold the capture lives in a file, not in memory");
         await using var stream = result.Stdout.OpenRead();
         var buffer = new byte[1 << 20];
         long total = 0;

@@ -191,6 +191,21 @@ public sealed class StreamingTests : ChildTest
     }
 
     [Fact]
+    public async Task Callbacks_and_streams_get_everything_written_before_a_timeout_kill()
+    {
+        var lines = new List<string>();
+        var copy = new MemoryStream();
+        var result = await Child("lines", "1000", "20").WithStdout(OutputTarget.Tee(OutputTarget.ToLines(lines.Add), OutputTarget.ToStream(copy), OutputTarget.Capture))
+            .WithTimeout(TimeSpan.FromMilliseconds(600)).WithGracePeriod(TimeSpan.Zero).RunAsync();
+
+        Assert.Equal(Outcome.TimedOut, result.Outcome);
+        Assert.InRange(lines.Count, 3, 200);
+        Assert.Equal(Enumerable.Range(0, lines.Count).Select(i => $"line {i}"), lines);
+        Assert.Equal(result.Stdout.ToArray(), copy.ToArray());
+        Assert.Equal(string.Concat(lines.Select(l => l + "\n")), result.Stdout.Text);
+    }
+
+    [Fact]
     public async Task A_throwing_line_callback_fails_the_run_and_kills_the_tree()
     {
         var error = await Assert.ThrowsAsync<IOException>(() =>

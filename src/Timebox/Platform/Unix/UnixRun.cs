@@ -23,6 +23,10 @@ internal sealed class UnixRun : IRunControl
     // that escaped the tree (another session whose parent already died) and still holds them, and for a slow sink.
     private static readonly TimeSpan PostKillDrain = TimeSpan.FromMilliseconds(100);
 
+    // Once the pipes are closed, how long streams and callbacks get to take what was already read: long enough for a
+    // thread pool busy elsewhere, short enough that a sink blocked for good cannot hold the call.
+    private static readonly TimeSpan SinkBound = TimeSpan.FromSeconds(1);
+
     private readonly Command _command;
     private readonly EventLoop _loop = EventLoop.Shared;
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,7 +41,7 @@ internal sealed class UnixRun : IRunControl
     private int _openFeeders;
     private Phase _phase = Phase.Running;
     private Outcome? _endReason;
-    private bool _leaderExited, _forced, _outputIncomplete, _outputsClosed;
+    private bool _leaderExited, _forced, _outputIncomplete, _pipesClosed, _feedersAbandoned;
     private int? _exitCode, _signal;
     private LoopTimer? _deadlineTimer, _phaseTimer, _idleTimer;
     private CancellationTokenRegistration _cancellation;
@@ -247,7 +251,7 @@ internal sealed class UnixRun : IRunControl
     // was the consumer's, not the program's silence.
     private void ResumePumps()
     {
-        if (_phase == Phase.Finished || _outputsClosed) return;
+        if (_phase == Phase.Finished || _pipesClosed) return;
         foreach (var route in _routes)
         {
             var pump = route.Pump;
@@ -307,6 +311,9 @@ internal sealed class UnixRun : IRunControl
                 break;
             case Phase.Killing when AllOutputEnded:
                 Finish();
+                break;
+            case Phase.Killing when _pipesClosed:
+                FinishOnceSinksDone();
                 break;
         }
     }
@@ -373,8 +380,8 @@ internal sealed class UnixRun : IRunControl
         }
         _phaseTimer = _loop.Schedule(PostKillDrain, () =>
         {
-            CloseOutputs();
-            if (_leaderExited) Finish();
+            ClosePipes();
+            if (_leaderExited) FinishOnceSinksDone();
         });
     }
 
@@ -403,15 +410,15 @@ internal sealed class UnixRun : IRunControl
         _phaseTimer?.Cancel();
         _outputIncomplete = true;
         _tree.SignalAll(Signals.Kill);
-        CloseOutputs();
-        Finish();
+        ClosePipes();
+        FinishOnceSinksDone();
     }
 
-    private bool AllOutputEnded => _outputsClosed || (_routes.All(r => r.Pump.Ended) && _openFeeders == 0);
+    private bool AllOutputEnded => (_pipesClosed || _routes.All(r => r.Pump.Ended)) && (_openFeeders == 0 || _feedersAbandoned);
 
     // Takes what is already in the pipes, then closes them: output still held open by a writer outside our
-    // reach is marked incomplete rather than allowed to hold the call, and so is output a slow sink has not taken.
-    private void CloseOutputs()
+    // reach is marked incomplete rather than allowed to hold the call.
+    private void ClosePipes()
     {
         foreach (var route in _routes)
         {
@@ -427,12 +434,24 @@ internal sealed class UnixRun : IRunControl
             }
             EndPump(pump);
         }
-        if (_openFeeders > 0)
+        _pipesClosed = true;
+    }
+
+    // The pipes are closed; the streams and callbacks still finish what was read, within a bound.
+    private void FinishOnceSinksDone()
+    {
+        if (_openFeeders == 0)
+        {
+            Finish();
+            return;
+        }
+        _phaseTimer = _loop.Schedule(SinkBound, () =>
         {
             _outputIncomplete = true;
+            _feedersAbandoned = true;
             foreach (var route in _routes) route.Feeder?.Abandon();
-        }
-        _outputsClosed = true;
+            Finish();
+        });
     }
 
     private void Finish()
