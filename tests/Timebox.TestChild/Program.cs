@@ -21,6 +21,7 @@ internal static partial class Program
           interleave N             o<i> on stdout and e<i> on stderr, alternately, i = 0..N-1
           write TEXT | ewrite TEXT write TEXT with escapes \n \r \\ (no newline added) to stdout | stderr
           lines N MS               write "line <i>" to stdout N times, one every MS milliseconds
+          text-out N               write N bytes of 63-letter lines to stdout, as fast as possible
           progress N MS            write "frame <i>\r" to stdout N times, one every MS milliseconds
           sleep MS                 sleep MS milliseconds
           exit CODE                exit with CODE
@@ -91,6 +92,7 @@ internal static partial class Program
             case "interleave": Interleave(NextInt(action, rest)); break;
             case "write": WriteText(Stdout, Unescape(Next(action, rest))); break;
             case "ewrite": WriteText(Stderr, Unescape(Next(action, rest))); break;
+            case "text-out": WriteTextPattern(NextLong(action, rest)); break;
             case "lines": Paced(NextInt(action, rest), NextInt(action, rest), i => string.Create(CultureInfo.InvariantCulture, $"line {i}\n")); break;
             case "progress": Paced(NextInt(action, rest), NextInt(action, rest), i => string.Create(CultureInfo.InvariantCulture, $"frame {i}\r")); break;
             case "sleep": Thread.Sleep(NextInt(action, rest)); break;
@@ -134,6 +136,22 @@ internal static partial class Program
         }
 
         stream.Flush();
+    }
+
+    private static void WriteTextPattern(long count)
+    {
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            chunk[i] = i % 64 == 63 ? (byte)'\n' : (byte)('a' + (i % 64 % 26));
+        }
+
+        for (long written = 0; written < count; written += chunk.Length)
+        {
+            Stdout.Write(chunk, 0, (int)Math.Min(chunk.Length, count - written));
+        }
+
+        Stdout.Flush();
     }
 
     private static void Interleave(int lines)
