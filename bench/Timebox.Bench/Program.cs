@@ -30,6 +30,7 @@ await SequentialRow("run `echo hello`, capture stdout as text", "echo", async co
 });
 await ParallelRow(quick ? 200 : 2000, 32);
 await DiscardRow(quick ? 64L << 20 : 1L << 30);
+await CaptureRow(quick ? 128L << 20 : 1L << 30);
 await TimeoutPrecisionRow(quick ? 5 : 50);
 await ConcurrentSleepsRow(quick ? 100 : 1000);
 await TreeKillRow(quick ? 20 : 200);
@@ -82,7 +83,8 @@ async Task ParallelRow(int total, int inFlight)
 async Task DiscardRow(long bytes)
 {
     var c = new Samples("C read loop, 64 KiB buffer");
-    var timebox = new Samples("Timebox OutputTarget.Pipe, 64 KiB reads");
+    var timebox = new Samples("Timebox OutputTarget.Pipe, StandardOutput stream, 64 KiB reads");
+    var chunks = new Samples("Timebox OutputTarget.Pipe, ReadChunksAsync");
     var process = new Samples("System.Diagnostics.Process BaseStream, 64 KiB reads");
     var size = bytes.ToString(CultureInfo.InvariantCulture);
     for (var round = 0; round < Math.Max(2, rounds / 3); round++)
@@ -95,6 +97,14 @@ async Task DiscardRow(long bytes)
             await running.WaitAsync();
             return total;
         }));
+        chunks.Add(await Throughput(bytes, async () =>
+        {
+            await using var running = new Command("/usr/bin/head", "-c", size, "/dev/zero").WithStdout(OutputTarget.Pipe).Start();
+            long total = 0;
+            await foreach (var chunk in running.ReadChunksAsync()) total += chunk.Bytes.Length;
+            await running.WaitAsync();
+            return total;
+        }));
         process.Add(await Throughput(bytes, async () =>
         {
             using var child = Process.Start(new ProcessStartInfo("/usr/bin/head", ["-c", size, "/dev/zero"]) { UseShellExecute = false, RedirectStandardOutput = true })!;
@@ -103,7 +113,36 @@ async Task DiscardRow(long bytes)
             return total;
         }));
     }
-    Table($"{bytes >> 20} MiB of stdout counted and discarded", "MB per second", [c, timebox, process], lowerIsBetter: false, scale: 1e-6);
+    Table($"{bytes >> 20} MiB of stdout counted and discarded", "MB per second", [c, timebox, chunks, process], lowerIsBetter: false, scale: 1e-6);
+}
+
+async Task CaptureRow(long bytes)
+{
+    var c = new Samples("C read into one growing heap buffer");
+    var spilled = new Samples("Timebox Capture (default: spills past 64 MiB)");
+    var memory = new Samples("Timebox Capture, WithSpill(null): all in memory");
+    var size = bytes.ToString(CultureInfo.InvariantCulture);
+    var command = new Command("/usr/bin/head", "-c", size, "/dev/zero");
+    long spillRssGrowth = 0;
+    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    {
+        c.AddRange(await External(baseline, "capture", bytes));
+        GC.Collect();
+        var rssBefore = ProcStatus.Kilobytes("VmRSS");
+        using (var peak = new PeakRss())
+        {
+            spilled.Add(await Throughput(bytes, async () =>
+            {
+                using var result = await command.RunAsync();
+                return result.Stdout.IsSpilled ? result.Stdout.Length : throw new InvalidOperationException("expected a spill");
+            }));
+            spillRssGrowth = Math.Max(spillRssGrowth, peak.Kilobytes - rssBefore);
+        }
+        memory.Add(await Throughput(bytes, async () => (await command.WithSpill(null).RunAsync()).Stdout.Length));
+        GC.Collect();
+    }
+    Table($"{bytes >> 20} MiB of stdout captured (host RSS growth while spilling: {spillRssGrowth / 1024.0:0.0} MiB at most)", "MB per second",
+        [c, spilled, memory], lowerIsBetter: false, scale: 1e-6);
 }
 
 async Task TimeoutPrecisionRow(int runs)
@@ -128,23 +167,15 @@ async Task TimeoutPrecisionRow(int runs)
 async Task ConcurrentSleepsRow(int count)
 {
     var rssBefore = ProcStatus.Kilobytes("VmRSS");
-    var peakThreads = 0;
-    var peakRss = rssBefore;
-    using var sampling = new CancellationTokenSource();
-    var sampler = Task.Run(async () =>
-    {
-        while (!sampling.IsCancellationRequested)
-        {
-            peakThreads = Math.Max(peakThreads, (int)ProcStatus.Kilobytes("Threads"));
-            peakRss = Math.Max(peakRss, ProcStatus.Kilobytes("VmRSS"));
-            await Task.Delay(20);
-        }
-    });
     var start = Stopwatch.GetTimestamp();
-    var results = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => new Command("/bin/sleep", "1").WithTimeout(TimeSpan.FromSeconds(5)).RunAsync()));
+    RunResult[] results;
+    long peakThreads, peakRss;
+    using (var peak = new PeakRss())
+    {
+        results = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => new Command("/bin/sleep", "1").WithTimeout(TimeSpan.FromSeconds(5)).RunAsync()));
+        (peakThreads, peakRss) = (peak.Threads, peak.Kilobytes);
+    }
     var elapsed = Stopwatch.GetElapsedTime(start);
-    await sampling.CancelAsync();
-    await sampler;
     var exited = results.Count(result => result.Outcome == Outcome.Exited && result.ExitCode == 0);
     report.AppendLine(CultureInfo.InvariantCulture, $"### {count} concurrent `sleep 1` with 5 s timeouts (Timebox RunAsync)");
     report.AppendLine();

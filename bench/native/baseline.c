@@ -4,6 +4,7 @@
 //   baseline echo RUNS            posix_spawn echo hello with a stdout pipe, read to EOF, waitpid; one line per run
 //   baseline parallel TOTAL K     TOTAL runs of /bin/true with K in flight; prints runs per second
 //   baseline discard BYTES        read a child's BYTES of stdout (head -c BYTES /dev/zero) with a 64 KiB buffer; prints bytes per second
+//   baseline capture BYTES        the same, read into one growing heap buffer kept until the end; prints bytes per second
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
@@ -81,7 +82,8 @@ int main(int argc, char **argv)
             if (waitpid(-1, &status, 0) > 0) { done++; running--; }
         }
         printf("%.1f\n", runs / ((now_us() - start) / 1e6));
-    } else if (strcmp(mode, "discard") == 0) {
+    } else if (strcmp(mode, "discard") == 0 || strcmp(mode, "capture") == 0) {
+        int capture = strcmp(mode, "capture") == 0;
         char count[32];
         snprintf(count, sizeof count, "%ld", runs);
         char *args[] = { "/usr/bin/head", "-c", count, "/dev/zero", NULL };
@@ -90,7 +92,19 @@ int main(int argc, char **argv)
         double start = now_us();
         pid_t pid = spawn(args, fds[1]);
         close(fds[1]);
-        long total = read_all(fds[0], buffer, sizeof buffer);
+        long total = 0;
+        if (capture) {
+            size_t size = 1 << 16;
+            char *memory = malloc(size);
+            ssize_t n;
+            while (memory != NULL && (n = read(fds[0], memory + total, size - total)) > 0) {
+                total += n;
+                if ((size_t)total == size) memory = realloc(memory, size *= 2);
+            }
+            free(memory);
+        } else {
+            total = read_all(fds[0], buffer, sizeof buffer);
+        }
         int status;
         waitpid(pid, &status, 0);
         printf("%.1f\n", total / ((now_us() - start) / 1e6));

@@ -13,6 +13,10 @@ internal sealed class ChunkQueue(Action resume)
 {
     public const int HighWater = 1 << 20, LowWater = 1 << 18;
 
+    // What a chunk costs beyond its bytes (array header, queue slot): a program writing one byte per write must not
+    // fit a million chunks under the high-water mark.
+    private const int ChunkOverhead = 64;
+
     private readonly Channel<OutputChunk> _channel = Channel.CreateUnbounded<OutputChunk>(new UnboundedChannelOptions { SingleWriter = true });
     private long _queued;
     private int _full;
@@ -23,7 +27,7 @@ internal sealed class ChunkQueue(Action resume)
     {
         if (_abandoned) return false;
         _channel.Writer.TryWrite(chunk);
-        if (Interlocked.Add(ref _queued, chunk.Bytes.Length) < HighWater) return false;
+        if (Interlocked.Add(ref _queued, Cost(chunk)) < HighWater) return false;
         Interlocked.Exchange(ref _full, 1);
         // The consumer may have emptied the queue between the add and the flag; then it saw no flag and will not
         // resume anyone, so do not pause.
@@ -52,9 +56,11 @@ internal sealed class ChunkQueue(Action resume)
     public bool TryTake(out OutputChunk chunk)
     {
         if (!_channel.Reader.TryRead(out chunk)) return false;
-        if (Interlocked.Add(ref _queued, -chunk.Bytes.Length) <= LowWater && Interlocked.Exchange(ref _full, 0) == 1) resume();
+        if (Interlocked.Add(ref _queued, -Cost(chunk)) <= LowWater && Interlocked.Exchange(ref _full, 0) == 1) resume();
         return true;
     }
+
+    private static long Cost(OutputChunk chunk) => chunk.Bytes.Length + ChunkOverhead;
 
     /// <summary>Waits until a chunk can be taken (true) or the queue has ended (false).</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);

@@ -14,6 +14,10 @@ internal sealed unsafe class OutputPump(int fd, OutputSource source, CaptureBuff
     // Bounded per event so one busy pipe cannot starve the other runs sharing the loop.
     private const int MaxBytesPerEvent = 4 << 20;
 
+    // Without a capture, reads land in a fresh buffer; one this full is handed to the consumers as it is, a smaller
+    // read is copied out so that a queue of small writes does not pin a 64 KiB buffer per chunk.
+    private const int ReadSize = 1 << 16, HandOverSize = 1 << 14;
+
     private readonly LineSplitter? _progressLines = idleClock?.IsProgress is null ? null : new LineSplitter(encoding);
     private readonly List<(string Text, LineEnding Ending)> _lines = [];
     private byte[]? _scratch;
@@ -37,7 +41,7 @@ internal sealed unsafe class OutputPump(int fd, OutputSource source, CaptureBuff
         var budget = MaxBytesPerEvent;
         while (budget > 0 && (ignorePause || !Paused))
         {
-            var span = capture is not null ? capture.GetSpan() : (_scratch ??= new byte[1 << 16]);
+            var span = capture is not null ? capture.GetSpan() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));
             nint n;
             fixed (byte* p = span) n = Libc.read(Fd, p, span.Length);
             if (n > 0)
@@ -69,7 +73,17 @@ internal sealed unsafe class OutputPump(int fd, OutputSource source, CaptureBuff
     {
         if (queues.Count > 0)
         {
-            var chunk = new OutputChunk(source, bytes.ToArray(), nextSequence());
+            ReadOnlyMemory<byte> owned;
+            if (capture is null && bytes.Length >= HandOverSize)
+            {
+                owned = _scratch.AsMemory(0, bytes.Length);
+                _scratch = null;
+            }
+            else
+            {
+                owned = bytes.ToArray();
+            }
+            var chunk = new OutputChunk(source, owned, nextSequence());
             foreach (var queue in queues)
                 if (queue.Add(chunk)) Paused = true;
         }
