@@ -51,6 +51,8 @@ public sealed class Command
         TerminationSignal = other.TerminationSignal;
         DrainTimeout = other.DrainTimeout;
         Encoding = other.Encoding;
+        Limits = other.Limits;
+        KillOnParentExit = other.KillOnParentExit;
     }
 
     /// <summary>A command that runs <paramref name="script"/> through the system shell (<c>/bin/sh -c</c>). Use only when you want a shell.</summary>
@@ -101,6 +103,12 @@ public sealed class Command
 
     /// <summary>The encoding used to decode captured text and to encode string input: UTF-8 by default.</summary>
     public Encoding Encoding { get; private init; } = new UTF8Encoding(false);
+
+    /// <summary>Operating-system limits the program and its descendants run under; null (the default) for none.</summary>
+    public ResourceLimits? Limits { get; private init; }
+
+    /// <summary>True when the program's process group dies with the host process (see <see cref="WithKillOnParentExit"/>).</summary>
+    public bool KillOnParentExit { get; private init; }
 
     /// <summary>Replaces the arguments.</summary>
     public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
@@ -203,6 +211,25 @@ public sealed class Command
     }
 
     /// <summary>
+    /// Sets resource limits (CPU time, address space, processes, open files, file size, core dumps), in force before the
+    /// program's first instruction; null or an empty <see cref="ResourceLimits"/> removes them. A CPU or file size limit
+    /// that ends the main process gives <see cref="Outcome.CpuLimitExceeded"/> or <see cref="Outcome.FileSizeLimitExceeded"/>;
+    /// the deadline still applies as usual, and on timeout the termination sequence runs whatever the limits.
+    /// Limits that this host cannot enforce make the start fail with <see cref="UnsupportedOptionException"/>.
+    /// </summary>
+    public Command WithLimits(ResourceLimits? limits) => new(this) { Limits = limits is { IsEmpty: false } ? limits : null };
+
+    /// <summary>
+    /// Makes the command die with the host: when the host process ends for any reason, SIGKILL included, the main process
+    /// and every member of its process group are killed (Linux: the parent-death signal, set in the child before exec
+    /// from a thread that lives as long as the host, plus a small guardian process that kills the group when the host's
+    /// end closes its pipe). Descendants that left the process group (setsid, setpgid) are not reached. While the host
+    /// lives nothing changes: timeouts and the termination sequence work as always. Needs the native spawn shim, or the
+    /// start fails with <see cref="UnsupportedOptionException"/>.
+    /// </summary>
+    public Command WithKillOnParentExit(bool kill = true) => new(this) { KillOnParentExit = kill };
+
+    /// <summary>
     /// Runs the command to the end and returns what happened. Never throws for a non-zero exit, a timeout or a
     /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
     /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
@@ -225,7 +252,7 @@ public sealed class Command
     /// <summary>
     /// Runs the command and returns its standard output as text when it exits with code 0. Otherwise throws, with the
     /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout,
-    /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal.
+    /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal (its subclass <see cref="ResourceLimitExceededException"/> when a resource limit ended it).
     /// </summary>
     public async Task<string> CheckOutputAsync(CancellationToken cancellationToken = default) =>
         Check(await RunAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
@@ -248,6 +275,7 @@ public sealed class Command
         Outcome.Exited when result.ExitCode == 0 => result.Stdout.Text,
         Outcome.TimedOut => throw new CommandTimeoutException(result),
         Outcome.Canceled => throw new CommandCanceledException(result, token),
+        Outcome.CpuLimitExceeded or Outcome.FileSizeLimitExceeded => throw new ResourceLimitExceededException(result),
         _ => throw new CommandFailedException(result),
     };
 

@@ -39,6 +39,7 @@ internal sealed class UnixRun : IRunControl
     private LoopTimer? _deadlineTimer, _phaseTimer;
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
+    private RunConfinement _confinement = null!;
 
     private UnixRun(Command command, int pid, int pidfd, long startTimestamp, PipeCapture? stdout, PipeCapture? stderr)
     {
@@ -72,11 +73,11 @@ internal sealed class UnixRun : IRunControl
 
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default, out var pidfd);
+        var pid = RunConfinement.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         plan.CloseChildEnds();
 
         var run = new UnixRun(command, pid, pidfd, startTimestamp,
-            plan.TakeCapture(ref plan.StdoutParent, command.Stdout), plan.TakeCapture(ref plan.StderrParent, command.Stderr));
+            plan.TakeCapture(ref plan.StdoutParent, command.Stdout), plan.TakeCapture(ref plan.StderrParent, command.Stderr)) { _confinement = confinement };
         // Streams first: Begin must already count the stream copies when it looks at whether output has ended.
         run.ConnectStreams(plan);
         run._loop.Post(run.Begin);
@@ -336,15 +337,16 @@ internal sealed class UnixRun : IRunControl
         _phase = Phase.Finished;
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
-        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
+        _confinement.Release(_loop);
+        var usage = _pidfd >= 0 ? ExitStatus.Reap(_pidfd, _confinement.HostPeakBytes) : null;
         _tree.Dispose();
         _stdoutCapture?.Close();
         _stderrCapture?.Close();
-        var outcome = _endReason ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
+        var outcome = _endReason ?? LimitOutcome.Of(_command.Limits, _signal, usage) ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
         var stdout = _stdoutCapture?.ToOutput(_command.Encoding) ?? CapturedOutput.None(_command.Encoding);
         var stderr = _stderrCapture?.ToOutput(_command.Encoding) ?? CapturedOutput.None(_command.Encoding);
         var result = new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage };
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
         // Only when there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
