@@ -58,6 +58,8 @@ public sealed class Command
         IdleProgress = other.IdleProgress;
         SpillThreshold = other.SpillThreshold;
         SpillDirectory = other.SpillDirectory;
+        Limits = other.Limits;
+        KillOnParentExit = other.KillOnParentExit;
     }
 
     /// <summary>A command that runs <paramref name="script"/> through the system shell (<c>/bin/sh -c</c>). Use only when you want a shell.</summary>
@@ -120,6 +122,12 @@ public sealed class Command
 
     /// <summary>Where spill files are created; null means the system's temporary directory.</summary>
     public string? SpillDirectory { get; private init; }
+
+    /// <summary>Operating-system limits the program and its descendants run under; null (the default) for none.</summary>
+    public ResourceLimits? Limits { get; private init; }
+
+    /// <summary>True when the program's process group dies with the host process (see <see cref="WithKillOnParentExit"/>).</summary>
+    public bool KillOnParentExit { get; private init; }
 
     /// <summary>Replaces the arguments.</summary>
     public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
@@ -253,6 +261,25 @@ public sealed class Command
     }
 
     /// <summary>
+    /// Sets resource limits (CPU time, address space, processes, open files, file size, core dumps), in force before the
+    /// program's first instruction; null or an empty <see cref="ResourceLimits"/> removes them. A CPU or file size limit
+    /// that ends the main process gives <see cref="Outcome.CpuLimitExceeded"/> or <see cref="Outcome.FileSizeLimitExceeded"/>;
+    /// the deadline still applies as usual, and on timeout the termination sequence runs whatever the limits.
+    /// Limits that this host cannot enforce make the start fail with <see cref="UnsupportedOptionException"/>.
+    /// </summary>
+    public Command WithLimits(ResourceLimits? limits) => new(this) { Limits = limits is { IsEmpty: false } ? limits : null };
+
+    /// <summary>
+    /// Makes the command die with the host: when the host process ends for any reason, SIGKILL included, the main process
+    /// and every member of its process group are killed (Linux: the parent-death signal, set in the child before exec
+    /// from a thread that lives as long as the host, plus a small guardian process that kills the group when the host's
+    /// end closes its pipe). Descendants that left the process group (setsid, setpgid) are not reached. While the host
+    /// lives nothing changes: timeouts and the termination sequence work as always. Needs the native spawn shim, or the
+    /// start fails with <see cref="UnsupportedOptionException"/>.
+    /// </summary>
+    public Command WithKillOnParentExit(bool kill = true) => new(this) { KillOnParentExit = kill };
+
+    /// <summary>
     /// Runs the command to the end and returns what happened. Never throws for a non-zero exit, a timeout or a
     /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
     /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
@@ -276,7 +303,7 @@ public sealed class Command
     /// Runs the command and returns its standard output as text when it exits with code 0. Otherwise throws, with the
     /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout (<see cref="CommandIdleTimeoutException"/>
     /// on an idle timeout), <see cref="CommandOutputLimitException"/> when a capture limit stopped it,
-    /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal.
+    /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal (its subclass <see cref="ResourceLimitExceededException"/> when a resource limit ended it).
     /// </summary>
     public async Task<string> CheckOutputAsync(CancellationToken cancellationToken = default) =>
         Check(await RunAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
@@ -304,6 +331,7 @@ public sealed class Command
                 Outcome.IdleTimedOut => new CommandIdleTimeoutException(result),
                 Outcome.OutputLimitExceeded => new CommandOutputLimitException(result),
                 Outcome.Canceled => new CommandCanceledException(result, token),
+                Outcome.CpuLimitExceeded or Outcome.FileSizeLimitExceeded => new ResourceLimitExceededException(result),
                 _ => new CommandFailedException(result),
             };
         }

@@ -26,4 +26,16 @@ public enum Outcome
     /// exceeded its limit; the termination sequence ran on the whole process tree.
     /// </summary>
     OutputLimitExceeded,
+
+    /// <summary>
+    /// The main process used up its CPU time limit (<see cref="ResourceLimits.MaxCpuTime"/>): it died of SIGXCPU, or of
+    /// the kernel's SIGKILL one second later if it caught or ignored that. Never reported after a timeout or a cancellation.
+    /// </summary>
+    CpuLimitExceeded,
+
+    /// <summary>
+    /// The main process died of SIGXFSZ: it wrote past its file size limit (<see cref="ResourceLimits.MaxFileSizeBytes"/>,
+    /// or one the host passed on). Never reported after a timeout or a cancellation.
+    /// </summary>
+    FileSizeLimitExceeded,
 }

@@ -65,6 +65,13 @@ public sealed class RunResult : IDisposable
     /// <summary>From start until the run completed (including the termination sequence and the drain).</summary>
     public TimeSpan Duration { get; }
 
+    /// <summary>
+    /// CPU time and peak memory of the main process and its waited-for descendants (see <see cref="ResourceUsage"/>),
+    /// also after a timeout. Null when the kernel no longer had them: another part of the host reaped the main process
+    /// first (the .NET runtime does when the host is PID 1 of a container), or it could not be waited for.
+    /// </summary>
+    public ResourceUsage? Usage { get; internal init; }
+
     /// <summary>True when the program exited by itself with code 0.</summary>
     public bool Succeeded => Outcome == Outcome.Exited && ExitCode == 0;
 

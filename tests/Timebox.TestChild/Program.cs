@@ -35,6 +35,15 @@ internal static partial class Program
           spawn MODE [ ACTION... ] start a copy running ACTION..., do not wait for it
                                    MODE: same-group | new-group | new-session | double-fork
           hold                     sleep forever
+          burn-cpu MS              spin until this process has used MS ms of CPU time
+          touch-mib N              allocate N MiB and write every page; on failure print 'allocation failed' to
+                                   stderr and exit 3
+          ignore-xcpu              ignore SIGXCPU from now on
+          write-file PATH N        write N bytes to PATH (created or truncated); on EFBIG exit 4
+          open-files N             open /dev/null N times (kept open), print how many opened
+          fork-loop MAX            start copies that hold, up to MAX, until starting one fails; print
+                                   'started N' and, if one failed, 'failed: REASON'
+          cat PATH                 copy the file PATH to stdout
 
         """;
 
@@ -110,6 +119,13 @@ internal static partial class Program
             case "print-cwd": WriteText(Stdout, Environment.CurrentDirectory + "\n"); break;
             case "spawn": Spawn(Next(action, rest), TakeBracketed(rest)); break;
             case "hold": Thread.Sleep(Timeout.Infinite); break;
+            case "burn-cpu": BurnCpu(NextInt(action, rest)); break;
+            case "touch-mib": TouchMemory(NextInt(action, rest)); break;
+            case "ignore-xcpu": Ignore(Native.SIGXCPU); break;
+            case "write-file": WriteFile(Next(action, rest), NextLong(action, rest)); break;
+            case "open-files": OpenFiles(NextInt(action, rest)); break;
+            case "fork-loop": ForkLoop(NextInt(action, rest)); break;
+            case "cat": WriteText(Stdout, File.ReadAllText(Next(action, rest))); break;
             default: throw new UsageException($"unknown action '{action}'");
         }
     }
@@ -191,6 +207,108 @@ internal static partial class Program
         if (Native.Signal(Native.SIGTERM, Native.SIG_IGN) == Native.SIG_ERR)
         {
             throw new IOException($"signal(SIGTERM, SIG_IGN) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    private static void Ignore(int signal)
+    {
+        if (Native.Signal(signal, Native.SIG_IGN) == Native.SIG_ERR)
+        {
+            throw new IOException($"signal({signal}, SIG_IGN) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    private static void BurnCpu(int milliseconds)
+    {
+        // CPU time, not wall time: what a CPU limit and rusage count, whatever else the machine runs.
+        var spins = 0L;
+        while (Environment.CpuUsage.TotalTime.TotalMilliseconds < milliseconds)
+        {
+            for (var i = 0; i < 100_000; i++)
+            {
+                spins += i ^ (spins >> 3);
+            }
+        }
+
+        GC.KeepAlive(spins);
+    }
+
+    private static unsafe void TouchMemory(int mebibytes)
+    {
+        // Native memory, written page by page: resident for certain, with nothing the GC could move or trim.
+        var size = (nuint)mebibytes * 1024 * 1024;
+        byte* block;
+        try
+        {
+            block = (byte*)NativeMemory.Alloc(size);
+        }
+        catch (OutOfMemoryException)
+        {
+            TryWriteError("allocation failed\n");
+            Exit(3);
+            return;
+        }
+
+        for (nuint offset = 0; offset < size; offset += 4096)
+        {
+            block[offset] = 1;
+        }
+
+        NativeMemory.Free(block);
+    }
+
+    private static void WriteFile(string path, long count)
+    {
+        var chunk = new byte[64 * 1024];
+        try
+        {
+            using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+            for (long written = 0; written < count; written += chunk.Length)
+            {
+                file.Write(chunk, 0, (int)Math.Min(chunk.Length, count - written));
+            }
+        }
+        catch (IOException e) when (e.HResult == Native.EFBIG)
+        {
+            TryWriteError($"file too large: {e.Message}\n");
+            Exit(4);
+        }
+    }
+
+    private static void OpenFiles(int count)
+    {
+        var opened = 0;
+        for (var i = 0; i < count && Native.Open("/dev/null", 0, 0) >= 0; i++)
+        {
+            opened++;
+        }
+
+        WriteLine(opened);
+    }
+
+    private static void ForkLoop(int max)
+    {
+        var started = 0;
+        string? failure = null;
+        while (started < max && failure is null)
+        {
+            try
+            {
+                StartCopy(["hold"]);
+                started++;
+            }
+#pragma warning disable CA1031 // whatever stops the loop is reported, not thrown
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = $"{e.GetType().Name}: {e.Message}";
+            }
+        }
+
+        WriteText(Stdout, string.Create(CultureInfo.InvariantCulture, $"started {started}\n"));
+        if (failure is not null)
+        {
+            WriteText(Stdout, $"failed: {failure}\n");
         }
     }
 
@@ -427,6 +545,8 @@ internal static partial class Program
     {
         public const int SIGTERM = 15;
         public const int SIGSTOP = 19;
+        public const int SIGXCPU = 24;
+        public const int EFBIG = 27;
         public const int F_GETFD = 1;
 
         // Linux generic values (x86_64 and arm64 agree).

@@ -37,17 +37,18 @@ internal sealed class ChildProcess(int pid, int pidfd)
         return _reportedWaitStatus is { } status ? ExitStatus.FromWaitStatus(status) : ExitStatus.PeekByPid(Pid) ?? default;
     }
 
-    /// <summary>Reaps the child (unless someone else did) and lets go of it; after <see cref="ReadExitStatus"/>.</summary>
-    public void Reap()
+    /// <summary>
+    /// Reaps the child (unless someone else did) and lets go of it; after <see cref="ReadExitStatus"/>. Returns what it
+    /// used (Linux; null when someone else reaped it, and on macOS). <paramref name="hostPeakBytes"/>: this process's peak
+    /// resident set when it spawned the child.
+    /// </summary>
+    public ResourceUsage? Reap(long hostPeakBytes)
     {
-        if (!OperatingSystem.IsMacOS())
-        {
-            if (Pidfd >= 0) ExitStatus.Reap(Pidfd);
-            return;
-        }
+        if (!OperatingSystem.IsMacOS()) return Pidfd >= 0 ? ExitStatus.Reap(Pidfd, hostPeakBytes) : null;
         // XNU posts NOTE_EXIT a little before the child becomes a zombie, so this may wait; only for the rest of the
         // kernel's exit path, which waits on nothing in user space, because the exit was already reported.
         Debug.Assert(_exitRead, "reaping a child whose exit was not reported would block the event loop");
         ExitStatus.ReapByPid(Pid);
+        return null;
     }
 }

@@ -25,12 +25,18 @@ internal readonly record struct ExitStatus(int? ExitCode, int? Signal, bool Core
         return default;
     }
 
-    /// <summary>Reaps the ended child (if nobody else did) and closes its pidfd.</summary>
-    public static unsafe void Reap(int pidfd)
+    /// <summary>
+    /// Reaps the ended child (if nobody else did), closes its pidfd and returns what it used, or null when someone else
+    /// reaped it first. <paramref name="hostPeakBytes"/> is this process's peak resident set when it spawned the child.
+    /// </summary>
+    public static unsafe ResourceUsage? Reap(int pidfd, long hostPeakBytes = long.MaxValue)
     {
         var info = stackalloc byte[128];
-        Libc.waitid(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | Libc.WNOHANG);
+        var usage = stackalloc byte[Rusage.Size];
+        new Span<byte>(info, 128).Clear();
+        var reaped = Rusage.Waitid(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | Libc.WNOHANG, usage) == 0 && *(int*)(info + 16) != 0;
         Libc.close(pidfd);
+        return reaped ? Rusage.ToUsage(usage, hostPeakBytes) : null;
     }
 
     /// <summary>Decodes a wait status as waitpid returns it.</summary>

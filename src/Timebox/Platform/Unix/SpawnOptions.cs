@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Timebox.Platform.Unix;
@@ -18,14 +19,34 @@ internal readonly struct SpawnOptions
         ParentDeathSignal = parentDeathSignal;
         KeepIgnored = keepIgnored;
         SignalMask = signalMask;
+        CgroupProcsFd = -1;
+        GuardianFd = -1;
     }
 
     public int NewProcessGroup { get; }
 
     /// <summary>Sent to the child when the thread that spawned it ends (Linux PR_SET_PDEATHSIG); 0 for none. Needs the native shim.</summary>
-    public int ParentDeathSignal { get; }
+    public int ParentDeathSignal { get; init; }
 
     public ulong KeepIgnored { get; }
 
     public ulong SignalMask { get; }
+
+    /// <summary>Bit r set: resource r (RLIMIT_*) is set to <see cref="Rlimits"/>[2r] (soft), [2r+1] (hard) before exec. Needs the native shim.</summary>
+    public uint RlimitMask { get; init; }
+
+    /// <summary>-1, or the cgroup.procs file of a cgroup the child joins before exec. Needs the native shim.</summary>
+    public int CgroupProcsFd { get; init; }
+
+    /// <summary>-1, or the write end of the parent-exit guardian's pipe, where the child registers before exec. Needs the native shim.</summary>
+    public int GuardianFd { get; init; }
+
+    public RlimitTable Rlimits { get; init; }
+}
+
+/// <summary>Soft and hard values of the first 16 Linux resources (RLIMIT_CPU = 0 … RLIMIT_RTTIME = 15), soft first.</summary>
+[InlineArray(32)]
+internal struct RlimitTable
+{
+    private ulong _first;
 }

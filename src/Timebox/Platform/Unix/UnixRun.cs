@@ -46,6 +46,7 @@ internal sealed class UnixRun : IRunControl
     private LoopTimer? _deadlineTimer, _phaseTimer, _idleTimer;
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
+    private RunConfinement _confinement = null!;
 
     private UnixRun(Command command, int pid, int pidfd, long startTimestamp, RedirectionPlan plan, IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
     {
@@ -89,10 +90,10 @@ internal sealed class UnixRun : IRunControl
 
         using var plan = new RedirectionPlan(command);
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default, out var pidfd);
+        var pid = RunConfinement.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks);
+        var run = new UnixRun(command, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks) { _confinement = confinement };
         run.ConnectStdin(plan);
         run.StartFeeders();
         run._loop.Post(run.Begin);
@@ -461,11 +462,12 @@ internal sealed class UnixRun : IRunControl
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
         _idleTimer?.Cancel();
-        _leader.Reap();
+        _confinement.Release(_loop);
+        var usage = _leader.Reap(_confinement.HostPeakBytes);
         _tree.Dispose();
         foreach (var route in _routes)
             if (!route.Pump.Ended) EndPump(route.Pump);
-        var outcome = _endReason ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
+        var outcome = _endReason ?? LimitOutcome.Of(_command.Limits, _signal, usage) ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
         var stdout = Captured(_stdout);
         var stderr = Captured(_stderr);
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
@@ -479,7 +481,7 @@ internal sealed class UnixRun : IRunControl
             return;
         }
         _completion.TrySetResult(new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)));
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage });
     }
 
     private CapturedOutput Captured(OutputRoute? route) =>

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Timebox.Platform.Unix;
+
+/// <summary>
+/// Which mechanism enforces <see cref="ResourceLimits.MaxProcesses"/> on this host, and whether the kernel applies
+/// rlimits that only privileged processes may raise to the program.
+/// </summary>
+internal static class ProcessLimits
+{
+    private const int CapSysAdmin = 21, CapSysResource = 24;
+    private static readonly Lazy<(string Directory, string RelativePath)?> CgroupBase = new(PidsCgroup.FindBase);
+    private static readonly Lazy<ProcessLimitMechanism> LazyMechanism = new(Probe);
+
+    /// <summary>See <see cref="ResourceLimits.ProcessLimitMechanism"/>; found once, on first use.</summary>
+    public static ProcessLimitMechanism Mechanism => LazyMechanism.Value;
+
+    /// <summary>The host's pids cgroup, where runs with a process limit get a cgroup of their own; null for none.</summary>
+    public static (string Directory, string RelativePath)? PidsCgroupBase => CgroupBase.Value;
+
+    /// <summary>
+    /// True when the program will be exempt from RLIMIT_NPROC and may raise hard limits: it runs as root (real uid 0),
+    /// or keeps CAP_SYS_RESOURCE or CAP_SYS_ADMIN across exec (ambient capabilities).
+    /// </summary>
+    public static bool ProgramIsPrivileged { get; } = ReadPrivilege();
+
+    private static ProcessLimitMechanism Probe()
+    {
+        if (!OperatingSystem.IsLinux() || !SpawnShim.Available) return ProcessLimitMechanism.None;
+        if (PidsCgroupBase is not null) return ProcessLimitMechanism.PidsCgroup;
+        return ProgramIsPrivileged ? ProcessLimitMechanism.None : ProcessLimitMechanism.UserRlimit;
+    }
+
+    private static bool ReadPrivilege()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var realUid = -1L;
+        ulong ambient = 0;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                realUid = long.Parse(line.AsSpan(4).Trim().ToString().Split('\t')[0], CultureInfo.InvariantCulture);
+            else if (line.StartsWith("CapAmb:", StringComparison.Ordinal))
+                ambient = ulong.Parse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+        return realUid == 0 || (ambient & ((1UL << CapSysAdmin) | (1UL << CapSysResource))) != 0;
+    }
+}

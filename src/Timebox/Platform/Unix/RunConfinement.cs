@@ -1,0 +1,185 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+
+namespace Timebox.Platform.Unix;
+
+/// <summary>
+/// What a run asks for beyond a plain spawn, set up around it: resource limits and a pids cgroup joined before exec,
+/// and, for <see cref="Command.KillOnParentExit"/>, registration with the <see cref="ParentExitGuardian"/> and a
+/// parent-death signal from a thread that never ends. <see cref="Release"/> undoes it when the run finishes.
+/// </summary>
+internal sealed unsafe partial class RunConfinement
+{
+    /// <summary>How far the CPU hard limit (SIGKILL) is above the soft one (SIGXCPU), so a program can act on SIGXCPU.</summary>
+    public static readonly TimeSpan CpuHardLimitMargin = TimeSpan.FromSeconds(1);
+
+    private const int RlimitCpu = 0, RlimitFsize = 1, RlimitCore = 4, RlimitNproc = 6, RlimitNofile = 7, RlimitAs = 9;
+
+    private readonly PidsCgroup? _cgroup;
+    private ParentExitGuardian? _guardian;
+    private int _pid;
+
+    private RunConfinement(PidsCgroup? cgroup) => _cgroup = cgroup;
+
+    /// <summary>
+    /// This process's peak resident set right after the spawn: at least what the kernel charged the child at exec
+    /// (see <see cref="ResourceUsage.PeakResidentSetIsUpperBound"/>).
+    /// </summary>
+    public long HostPeakBytes { get; private set; }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static partial int GetRlimit(int resource, ulong* limit);
+
+    /// <summary>Spawns as <see cref="PosixSpawner.Spawn"/> does, with what the command asks for in force before exec.</summary>
+    /// <exception cref="UnsupportedOptionException">The host cannot enforce what the command asks for; nothing ran.</exception>
+    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string> environment,
+        int stdin, int stdout, int stderr, out int pidfd, out RunConfinement confinement)
+    {
+        var limits = command.Limits;
+        if ((limits is not null || command.KillOnParentExit) && !SpawnShim.Available)
+        {
+            throw new UnsupportedOptionException(command, limits is not null ? nameof(Command.Limits) : nameof(Command.KillOnParentExit),
+                "it must be set up between fork and exec, which needs the native spawn shim (libtimebox_spawn.so, built with gcc); posix_spawn cannot");
+        }
+        var options = limits is null ? SpawnOptions.Default : WithRlimits(command, limits);
+        var cgroup = limits?.MaxProcesses is { } maxTasks && ProcessLimits.Mechanism == ProcessLimitMechanism.PidsCgroup
+            ? CreateCgroup(command, maxTasks)
+            : null;
+        confinement = new RunConfinement(cgroup);
+        if (cgroup is not null) options = options with { CgroupProcsFd = cgroup.ProcsFd };
+        var loop = EventLoop.Shared;
+        int pid;
+        try
+        {
+            pid = command.KillOnParentExit
+                ? confinement.SpawnOnLoop(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options with { ParentDeathSignal = Signals.Kill }, out pidfd)
+                : confinement.SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+        }
+        catch
+        {
+            if (cgroup is not null)
+            {
+                cgroup.CloseProcsFd();
+                loop.Post(() => cgroup.Remove(loop));
+            }
+            throw;
+        }
+        cgroup?.CloseProcsFd();
+        return pid;
+    }
+
+    /// <summary>
+    /// The run has finished and its main process is about to be reaped: the guardian forgets it, and whatever is left
+    /// in its pids cgroup is killed and the cgroup removed. Loop thread only.
+    /// </summary>
+    public void Release(EventLoop loop)
+    {
+        _guardian?.Unregister(_pid);
+        _cgroup?.Remove(loop);
+    }
+
+    private int SpawnHere(Command command, string path, string workingDirectory, IReadOnlyList<string> environment,
+        int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
+    {
+        _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+        HostPeakBytes = Rusage.PeakOfThisProcess();
+        return _pid;
+    }
+
+    // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, and thread-pool threads retire: the
+    // event loop's thread lives as long as the process, so the signal comes only when the host itself ends.
+    private int SpawnOnLoop(EventLoop loop, Command command, string path, string workingDirectory, IReadOnlyList<string> environment,
+        int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
+    {
+        if (loop.IsLoopThread) return SpawnGuarded(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+        using var done = new ManualResetEventSlim();
+        var (pid, childPidfd) = (0, -1);
+        ExceptionDispatchInfo? failure = null;
+        loop.Post(() =>
+        {
+            try
+            {
+                pid = SpawnGuarded(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options, out childPidfd);
+            }
+#pragma warning disable CA1031 // not swallowed: rethrown on the caller's thread
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                failure = ExceptionDispatchInfo.Capture(exception);
+            }
+            finally
+            {
+                done.Set();
+            }
+        });
+        done.Wait();
+        failure?.Throw();
+        pidfd = childPidfd;
+        return pid;
+    }
+
+    private int SpawnGuarded(EventLoop loop, Command command, string path, string workingDirectory, IReadOnlyList<string> environment,
+        int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
+    {
+        var guardian = ParentExitGuardian.Get(loop);
+        var pid = SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options with { GuardianFd = guardian.WriteFd }, out pidfd);
+        _guardian = guardian;
+        return pid;
+    }
+
+    private static PidsCgroup CreateCgroup(Command command, int maxTasks)
+    {
+        try
+        {
+            return PidsCgroup.Create(ProcessLimits.PidsCgroupBase!.Value, maxTasks);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new UnsupportedOptionException(command, nameof(ResourceLimits.MaxProcesses), $"the run's pids cgroup could not be made ({exception.Message})");
+        }
+    }
+
+    private static SpawnOptions WithRlimits(Command command, ResourceLimits limits)
+    {
+        var table = default(RlimitTable);
+        var mask = 0u;
+        void Set(int resource, string option, ulong soft, ulong hard)
+        {
+            ulong* current = stackalloc ulong[2];
+            // Raising a hard limit needs privilege: without it the hard limit stays where the host has it, and a soft
+            // limit above that cannot be had.
+            if (GetRlimit(resource, current) == 0 && !ProcessLimits.ProgramIsPrivileged && hard > current[1])
+            {
+                if (soft > current[1])
+                    throw new UnsupportedOptionException(command, option, $"it is above the host's own hard limit ({current[1]}), which only a privileged process may raise");
+                hard = current[1];
+            }
+            table[2 * resource] = soft;
+            table[(2 * resource) + 1] = hard;
+            mask |= 1u << resource;
+        }
+
+        if (limits.MaxCpuTime is { } cpu)
+        {
+            var seconds = (ulong)cpu.TotalSeconds;
+            Set(RlimitCpu, nameof(ResourceLimits.MaxCpuTime), seconds, seconds + (ulong)CpuHardLimitMargin.TotalSeconds);
+        }
+        if (limits.MaxAddressSpaceBytes is { } addressSpace) Set(RlimitAs, nameof(ResourceLimits.MaxAddressSpaceBytes), (ulong)addressSpace, (ulong)addressSpace);
+        if (limits.MaxOpenFiles is { } files) Set(RlimitNofile, nameof(ResourceLimits.MaxOpenFiles), (ulong)files, (ulong)files);
+        if (limits.MaxFileSizeBytes is { } size) Set(RlimitFsize, nameof(ResourceLimits.MaxFileSizeBytes), (ulong)size, (ulong)size);
+        if (limits.DisableCoreDumps) Set(RlimitCore, nameof(ResourceLimits.DisableCoreDumps), 0, 0);
+        if (limits.MaxProcesses is { } processes)
+        {
+            switch (ProcessLimits.Mechanism)
+            {
+                case ProcessLimitMechanism.UserRlimit:
+                    Set(RlimitNproc, nameof(ResourceLimits.MaxProcesses), (ulong)processes, (ulong)processes);
+                    break;
+                case ProcessLimitMechanism.None:
+                    throw new UnsupportedOptionException(command, nameof(ResourceLimits.MaxProcesses),
+                        "the program would run as root (or with CAP_SYS_RESOURCE/CAP_SYS_ADMIN), which the kernel exempts from RLIMIT_NPROC, and no pids cgroup can be made under the host's cgroup");
+            }
+        }
+        return SpawnOptions.Default with { RlimitMask = mask, Rlimits = table };
+    }
+}

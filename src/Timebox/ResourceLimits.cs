@@ -1,0 +1,121 @@
+using Timebox.Platform.Unix;
+
+namespace Timebox;
+
+/// <summary>
+/// Operating-system limits on one run, in force before the program runs its first instruction and inherited by
+/// every process it starts (each process gets its own copy of each limit, except <see cref="MaxProcesses"/> under
+/// <see cref="ProcessLimitMechanism.PidsCgroup"/>, which the whole run shares). Immutable: set the values with an
+/// object initializer and pass it to <see cref="Command.WithLimits"/>. A null value (the default) leaves that limit
+/// as the host has it.
+/// </summary>
+/// <remarks>
+/// Linux only: set in the child between fork and exec by the native spawn shim (Native/timebox_spawn.c). Without
+/// the shim (no C compiler at build time), and on other systems, a command with limits does not start:
+/// <see cref="Command.Start"/> throws <see cref="UnsupportedOptionException"/> rather than run unlimited.
+/// Limits do not change what happens on timeout: the deadline and the termination sequence apply as always, and a
+/// run that both hits a limit and times out ends with <see cref="Outcome.TimedOut"/>.
+/// </remarks>
+public sealed class ResourceLimits
+{
+    /// <summary>
+    /// Largest virtual address space of each process, in bytes (RLIMIT_AS). Exceeding it makes the allocation fail
+    /// (mmap/brk return ENOMEM): the kernel sends no signal and counts nothing, so Timebox cannot tell this apart from
+    /// any other failure; the program decides what follows (Python raises MemoryError and exits 1, C's malloc returns
+    /// NULL, a stack that cannot grow dies of SIGSEGV). Address space is not memory in use: runtimes that reserve much
+    /// more than they use (the .NET runtime, the JVM, Go) need a limit well above their working set, or do not start.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public long? MaxAddressSpaceBytes
+    {
+        get;
+        init => field = Positive(value, nameof(MaxAddressSpaceBytes));
+    }
+
+    /// <summary>
+    /// CPU time (user + system) each process may use, a whole number of seconds (RLIMIT_CPU, which the kernel counts
+    /// in seconds). At the limit the kernel sends SIGXCPU (by default fatal); a process that catches or ignores it is
+    /// killed with SIGKILL one second later. When that ends the main process, the run ends with
+    /// <see cref="Outcome.CpuLimitExceeded"/>. CPU time is not wall time: a sleeping program never reaches it (use a timeout).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than a second, or not a whole number of seconds.</exception>
+    public TimeSpan? MaxCpuTime
+    {
+        get;
+        init
+        {
+            if (value is { } time && (time < TimeSpan.FromSeconds(1) || time.Ticks % TimeSpan.TicksPerSecond != 0))
+                throw new ArgumentOutOfRangeException(nameof(MaxCpuTime), time, "The CPU time limit must be a whole number of seconds, at least 1 (the kernel counts it in seconds).");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Largest number of tasks (processes and threads) at once. How it is enforced, and what it counts, depends on
+    /// <see cref="ProcessLimitMechanism"/>: with a pids cgroup it counts the run's own tasks, all of them together;
+    /// with RLIMIT_NPROC it counts every task of the user id, the host's and other programs' included. A process that
+    /// reaches it cannot fork or start a thread (EAGAIN); nothing is killed for it, so the outcome is the program's.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public int? MaxProcesses
+    {
+        get;
+        init => field = (int?)Positive(value, nameof(MaxProcesses));
+    }
+
+    /// <summary>
+    /// Largest file descriptor number + 1 each process may open (RLIMIT_NOFILE). Standard input, output and error
+    /// count; a dynamically linked program needs a few more to load its libraries. Opening past it fails with EMFILE.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public int? MaxOpenFiles
+    {
+        get;
+        init
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(MaxOpenFiles), value, "The open files limit cannot be negative.");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Largest file each process may write, in bytes (RLIMIT_FSIZE). A write past it sends SIGXFSZ (by default
+    /// fatal; when it ends the main process the run ends with <see cref="Outcome.FileSizeLimitExceeded"/>), or fails
+    /// with EFBIG if the program ignores that signal. Pipes are not files: captured output is not limited by it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public long? MaxFileSizeBytes
+    {
+        get;
+        init
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(MaxFileSizeBytes), value, "The file size limit cannot be negative.");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// True: no core file is written when a process of the run crashes (RLIMIT_CORE 0). A core_pattern that pipes to
+    /// a handler (systemd-coredump, apport) is told the limit and, in the common handlers, writes nothing either.
+    /// </summary>
+    public bool DisableCoreDumps { get; init; }
+
+    /// <summary>
+    /// How <see cref="MaxProcesses"/> is enforced on this host, found once on first use: a pids cgroup per run where
+    /// one can be created (cgroup v1 pids hierarchy, or v2 where the host's cgroup delegates the pids controller),
+    /// otherwise RLIMIT_NPROC, unless the host runs as root or with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which the
+    /// kernel exempts from RLIMIT_NPROC: then <see cref="ProcessLimitMechanism.None"/>, and a command with
+    /// <see cref="MaxProcesses"/> does not start (<see cref="UnsupportedOptionException"/>).
+    /// </summary>
+    public static ProcessLimitMechanism ProcessLimitMechanism => ProcessLimits.Mechanism;
+
+    /// <summary>True when no limit is set.</summary>
+    public bool IsEmpty => MaxAddressSpaceBytes is null && MaxCpuTime is null && MaxProcesses is null && MaxOpenFiles is null
+        && MaxFileSizeBytes is null && !DisableCoreDumps;
+
+    private static long? Positive(long? value, string name)
+    {
+        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, "The limit must be positive.");
+        return value;
+    }
+}
