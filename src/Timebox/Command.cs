@@ -291,13 +291,11 @@ public sealed class Command
         return await process.Completion.ConfigureAwait(false);
     }
 
-    /// <summary>The blocking form of <see cref="RunAsync"/>.</summary>
-    public RunResult Run(CancellationToken cancellationToken = default)
-    {
-        using var process = Start(cancellationToken);
-        process.StandardInput?.Dispose();
-        return process.Completion.GetAwaiter().GetResult();
-    }
+    /// <summary>
+    /// The blocking form of <see cref="RunAsync"/>. The calling thread, which waits anyway, drives the run itself (unless the
+    /// command sets resource limits or kill-on-parent-exit, which keep to the shared loop thread): no hand-off between threads.
+    /// </summary>
+    public RunResult Run(CancellationToken cancellationToken = default) => Launcher.Run(this, cancellationToken);
 
     /// <summary>
     /// Runs the command and returns its standard output as text when it exits with code 0. Otherwise throws, with the

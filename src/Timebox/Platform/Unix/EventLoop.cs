@@ -26,6 +26,16 @@ internal abstract class EventLoop
     /// </summary>
     public static EventLoop OnCurrentThread() => Create(ownThread: false);
 
+    [ThreadStatic]
+    private static EventLoop? t_callingThreadLoop;
+
+    /// <summary>
+    /// This thread's own loop, created on first use and kept for the thread's lifetime, for a blocking run that waits
+    /// on the calling thread: no hand-off to the shared loop's thread and back, which on a busy machine costs a
+    /// wake-up on each side. What is posted to it after its run ended is handled when the thread next drives it.
+    /// </summary>
+    public static EventLoop ForCallingThread() => t_callingThreadLoop ??= OnCurrentThread();
+
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
     private static EventLoop Create(bool ownThread)

@@ -28,7 +28,7 @@ internal sealed class UnixRun : IRunControl
     private static readonly TimeSpan SinkBound = TimeSpan.FromSeconds(1);
 
     private readonly Command _command;
-    private readonly EventLoop _loop = EventLoop.Shared;
+    private readonly EventLoop _loop;
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
     private readonly ProcessTree _tree;
@@ -48,9 +48,10 @@ internal sealed class UnixRun : IRunControl
     private Exception? _outputFailure;
     private RunConfinement _confinement = null!;
 
-    private UnixRun(Command command, int pid, int pidfd, long startTimestamp, RedirectionPlan plan, IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
+    private UnixRun(Command command, EventLoop loop, int pid, int pidfd, long startTimestamp, RedirectionPlan plan, IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
     {
         _command = command;
+        _loop = loop;
         ProcessId = pid;
         _leader = new ChildProcess(pid, pidfd);
         _tree = new ProcessTree(_leader);
@@ -79,7 +80,8 @@ internal sealed class UnixRun : IRunControl
 
     public IReadOnlyList<ConsumerClaim> PipedOutputs { get; }
 
-    public static UnixRun Start(Command command, CancellationToken cancellationToken)
+    /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
+    public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken)
     {
         var workingDirectory = CheckWorkingDirectory(command);
         CheckSpillDirectory(command);
@@ -93,10 +95,11 @@ internal sealed class UnixRun : IRunControl
         var pid = RunConfinement.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks) { _confinement = confinement };
+        var run = new UnixRun(command, loop, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks) { _confinement = confinement };
         run.ConnectStdin(plan);
         run.StartFeeders();
-        run._loop.Post(run.Begin);
+        if (loop.IsLoopThread) run.Begin();
+        else loop.Post(run.Begin);
         if (cancellationToken.CanBeCanceled)
             run._cancellation = cancellationToken.UnsafeRegister(static state => ((UnixRun)state!).Terminate(false), run);
         return run;
