@@ -12,6 +12,12 @@ dotnet build bench/Timebox.Bench -c Release -nologo -v:q >/dev/null
 python=bench/python/baseline.py
 command -v python3 >/dev/null || python=-
 dotnet bench/Timebox.Bench/bin/Release/net10.0/Timebox.Bench.dll "$work/baseline" "$python" "$work/library.md" $quick >/dev/null
+micro="(skipped in --quick)"
+if [ "$quick" != "--quick" ]; then
+  dotnet build bench/Timebox.Benchmarks -c Release -nologo -v:q >/dev/null
+  (cd "$work" && dotnet "$OLDPWD/bench/Timebox.Benchmarks/bin/Release/net10.0/Timebox.Benchmarks.dll" --filter '*' --exporters github >/dev/null)
+  micro=$(cat "$work"/BenchmarkDotNet.Artifacts/results/*-github.md)
+fi
 startup_runs=600
 [ "$quick" = "--quick" ] && startup_runs=20
 bench/cli-startup.sh "$startup_runs" > "$work/cli.md"
@@ -25,6 +31,10 @@ bench/cli-startup.sh "$startup_runs" > "$work/cli.md"
   echo "## The library (bench/Timebox.Bench)"
   echo
   cat "$work/library.md"
+  echo "## Micro benchmarks (bench/Timebox.Benchmarks, BenchmarkDotNet, in-process, short runs)"
+  echo
+  echo "$micro"
+  echo
   echo "## The CLI's startup: \`timebox 10 true\` against GNU \`timeout 10 true\` (bench/cli-startup.sh $startup_runs)"
   echo
   cat "$work/cli.md"

@@ -41,6 +41,13 @@ internal sealed class LineSplitter(Encoding encoding)
         {
             var end = text.IndexOfAny('\r', '\n');
             var piece = end < 0 ? text : text[..end];
+            if (end >= 0 && _line.Length == 0 && piece.Length < OutputLine.MaxLength && text[end] == '\n')
+            {
+                // The common case, a whole line within one read: one string straight from the decoded text.
+                lines.Add((new string(piece), LineEnding.LineFeed));
+                text = text[(end + 1)..];
+                continue;
+            }
             while (piece.Length > 0)
             {
                 var room = OutputLine.MaxLength - _line.Length;
