@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every comparison and writes bench/RESULTS.md: the library against C, System.Diagnostics.Process, CliWrap,
-# MedallionShell and Python (bench/Timebox.Bench), then the CLI's startup against GNU timeout (bench/cli-startup.sh).
+# MedallionShell and Python (bench/Timebox.Bench), the BenchmarkDotNet micro benchmarks (bench/Timebox.Benchmarks),
+# then the CLI's startup against GNU timeout (bench/cli-startup.sh).
 # Usage: bench/run-all.sh [--quick]   (--quick: a smoke run of a few seconds, results not meaningful)
 set -euo pipefail
 cd "$(dirname "$0")/.."
