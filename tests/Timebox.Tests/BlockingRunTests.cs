@@ -6,7 +6,7 @@ public sealed class BlockingRunTests : ChildTest
     [Fact]
     public void A_blocking_run_times_out_and_terminates_the_tree()
     {
-        var result = Child("spawn", "new-group", "[", "print", "grandchild", "hold", "]", "hold").WithTimeout(TimeSpan.FromMilliseconds(1500)).WithGracePeriod(TimeSpan.FromMilliseconds(200)).Run();
+        var result = Child("spawn", "new-group", "[", "print", "grandchild", "hold", "]", "hold").WithTimeout(TimeSpan.FromSeconds(3)).WithGracePeriod(TimeSpan.FromMilliseconds(200)).Run();
 
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal("grandchild\n", result.Stdout.Text);
@@ -51,7 +51,7 @@ public sealed class BlockingRunTests : ChildTest
     public void The_checked_blocking_call_throws_with_the_partial_output()
     {
         var error = Assert.Throws<CommandTimeoutException>(() =>
-            Child("print", "partial", "hold").WithTimeout(TimeSpan.FromMilliseconds(1500)).WithGracePeriod(TimeSpan.Zero).CheckOutput());
+            Child("print", "partial", "hold").WithTimeout(TimeSpan.FromSeconds(2)).WithGracePeriod(TimeSpan.Zero).CheckOutput());
 
         Assert.Equal("partial\n", error.StandardOutput);
     }

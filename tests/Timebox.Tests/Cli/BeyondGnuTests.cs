@@ -46,7 +46,7 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task Group_only_keeps_GNUs_behaviour()
     {
-        var result = await RunTool("timebox", Concat(["--group-only", "0.5"], ChildArgs("spawn", "new-session", "[", "hold", "]", "hold")));
+        var result = await RunTool("timebox", Concat(["--group-only", "2"], ChildArgs("spawn", "new-session", "[", "hold", "]", "hold")));
         Assert.Equal(124, result.ExitCode);
         Assert.Equal(1, KillSurvivors());
     }
