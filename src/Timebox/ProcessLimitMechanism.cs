@@ -3,7 +3,7 @@ namespace Timebox;
 /// <summary>How <see cref="ResourceLimits.MaxProcesses"/> is enforced on this host (see <see cref="ResourceLimits.ProcessLimitMechanism"/>).</summary>
 public enum ProcessLimitMechanism
 {
-    /// <summary>Nothing can enforce it here (root without a usable pids cgroup, or not Linux): a command with the limit does not start.</summary>
+    /// <summary>Nothing can enforce it here (root without a usable pids cgroup, or macOS): a command with the limit does not start.</summary>
     None,
 
     /// <summary>
@@ -19,4 +19,10 @@ public enum ProcessLimitMechanism
     /// the cgroup is removed.
     /// </summary>
     PidsCgroup,
+
+    /// <summary>
+    /// Windows: the run's Job Object (active process limit). Counts the run's processes only (not threads), every process of
+    /// the job together; a process creation past it fails. Not verified on a Windows machine (see the README).
+    /// </summary>
+    JobObject,
 }

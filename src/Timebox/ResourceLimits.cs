@@ -10,9 +10,14 @@ namespace Timebox;
 /// as the host has it.
 /// </summary>
 /// <remarks>
-/// Linux only: set in the child between fork and exec by the native spawn shim (Native/timebox_spawn.c). Without
-/// the shim (no C compiler at build time), and on other systems, a command with limits does not start:
+/// Linux: set in the child between fork and exec by the native spawn shim (Native/timebox_spawn.c). Without
+/// the shim (no C compiler at build time), and on macOS, a command with limits does not start:
 /// <see cref="Command.Start"/> throws <see cref="UnsupportedOptionException"/> rather than run unlimited.
+/// Windows (never run, see the README): limits of the run's Job Object, set before the program is resumed:
+/// <see cref="MaxCpuTime"/> is a per-process user-mode time limit, <see cref="MaxAddressSpaceBytes"/> a per-process
+/// committed memory limit, <see cref="MaxProcesses"/> the job's active process limit, <see cref="DisableCoreDumps"/>
+/// suppresses the crash dialog (JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION); <see cref="MaxOpenFiles"/> and
+/// <see cref="MaxFileSizeBytes"/> have no job equivalent and throw <see cref="UnsupportedOptionException"/>.
 /// Limits do not change what happens on timeout: the deadline and the termination sequence apply as always, and a
 /// run that both hits a limit and times out ends with <see cref="Outcome.TimedOut"/>.
 /// </remarks>

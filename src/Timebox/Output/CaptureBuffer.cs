@@ -32,13 +32,16 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
     public OutputLimitAction? LimitAction => limit?.Action;
 
     /// <summary>Free space to read the pipe into; pass how much was read to <see cref="Advance"/>.</summary>
-    public Span<byte> GetSpan()
+    public Span<byte> GetSpan() => GetMemory().Span;
+
+    /// <summary>As <see cref="GetSpan"/>, for an asynchronous read (Windows).</summary>
+    public Memory<byte> GetMemory()
     {
         var allowance = limit is null ? long.MaxValue : limit.HeadBytes - _head;
         _spanIsHead = allowance > 0;
         if (!_spanIsHead) return _scratch ??= new byte[ScratchSize];
         if (_current is null || _used == _current.Length) NextBuffer();
-        var free = _current.AsSpan(_used);
+        var free = _current.AsMemory(_used);
         return free.Length > allowance ? free[..(int)allowance] : free;
     }
 

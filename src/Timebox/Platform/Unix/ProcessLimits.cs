@@ -26,6 +26,7 @@ internal static class ProcessLimits
 
     private static ProcessLimitMechanism Probe()
     {
+        if (OperatingSystem.IsWindows()) return ProcessLimitMechanism.JobObject;
         if (!OperatingSystem.IsLinux() || !SpawnShim.Available) return ProcessLimitMechanism.None;
         if (PidsCgroupBase is not null) return ProcessLimitMechanism.PidsCgroup;
         return ProgramIsPrivileged ? ProcessLimitMechanism.None : ProcessLimitMechanism.UserRlimit;

@@ -1,0 +1,194 @@
+using System.Runtime.Versioning;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Timebox.Output;
+
+namespace Timebox.Platform.Windows;
+
+/// <summary>
+/// One output pipe read by the host, the Windows counterpart of <see cref="OutputRoute"/> and <see cref="OutputPump"/>:
+/// every read (an overlapped read, completed on the thread pool) goes to the capture (read straight into its free space),
+/// the consumers' queues (a copy per read, stamped with the run's arrival order) and the idle clock. Everything but the
+/// read itself runs under the run's lock, so the run sees the same single-threaded picture as the Unix event loop.
+/// </summary>
+[SupportedOSPlatform("windows")]
+internal sealed unsafe class PipeReader
+{
+    // Without a capture, reads land in a fresh buffer; one this full is handed to the consumers as it is, a smaller
+    // read is copied out so that a queue of small writes does not pin a 64 KiB buffer per chunk.
+    private const int ReadSize = 1 << 16, HandOverSize = 1 << 14;
+
+    // Bounded so that a writer that keeps writing cannot hold the run's lock while it is being closed.
+    private const int MaxDrainBytes = 4 << 20;
+
+    private readonly FileStream _pipe;
+    private readonly SafeFileHandle _handle;
+    private readonly IdleClock? _idleClock;
+    private readonly Func<long> _nextSequence;
+    private readonly LineSplitter? _progressLines;
+    private readonly List<(string Text, LineEnding Ending)> _lines = [];
+    private readonly CancellationTokenSource _stop = new();
+    private byte[]? _scratch;
+    private TaskCompletionSource? _resumed;
+
+    private PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputSource source, CaptureBuffer? capture, SinkFeeder? feeder,
+        ConsumerClaim? claim, IReadOnlyList<ChunkQueue> queues, IdleClock? idleClock, Encoding encoding, Func<long> nextSequence)
+    {
+        (_pipe, _handle) = pipe;
+        Source = source;
+        Capture = capture;
+        Feeder = feeder;
+        Claim = claim;
+        Queues = queues;
+        _idleClock = idleClock;
+        _nextSequence = nextSequence;
+        _progressLines = idleClock?.IsProgress is null ? null : new LineSplitter(encoding);
+    }
+
+    public OutputSource Source { get; }
+
+    public CaptureBuffer? Capture { get; }
+
+    public SinkFeeder? Feeder { get; }
+
+    public ConsumerClaim? Claim { get; }
+
+    public IReadOnlyList<ChunkQueue> Queues { get; }
+
+    /// <summary>True while a consumer's queue is full: no read is issued until it drains.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>True once the run asked the reading to stop.</summary>
+    public bool Stopping { get; private set; }
+
+    /// <summary>True once the reading has ended (end of file, stopped, or failed) and the consumers were told.</summary>
+    public bool Ended { get; private set; }
+
+    public CancellationToken StopToken => _stop.Token;
+
+    public FileStream Pipe => _pipe;
+
+    /// <summary>Builds what the target asks for around the host's end of the pipe (as <see cref="OutputRoute.Create"/> does on Unix).</summary>
+    public static PipeReader Create(Command command, OutputTarget target, OutputSource source, (FileStream, SafeFileHandle) pipe,
+        IReadOnlyList<IOutputSink> sinks, IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
+    {
+        var capture = target.CapturePart is { } part
+            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath())
+            : null;
+        List<ChunkQueue> queues = [];
+        SinkFeeder? feeder = null;
+        if (sinks.Count > 0)
+        {
+            var queue = new ChunkQueue(resume);
+            queues.Add(queue);
+            feeder = new SinkFeeder(queue, sinks);
+        }
+        ConsumerClaim? claim = null;
+        if (target.HasPipe)
+        {
+            var queue = new ChunkQueue(resume);
+            queues.Add(queue);
+            claim = new ConsumerClaim(queue, source, () => streamClosed(source));
+        }
+        return new PipeReader(pipe, source, capture, feeder, claim, queues, idleClock, command.Encoding, nextSequence);
+    }
+
+    /// <summary>Where the next read goes.</summary>
+    public Memory<byte> NextBuffer() => Capture is not null ? Capture.GetMemory() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));
+
+    /// <summary>Hands <paramref name="count"/> bytes just read into <paramref name="buffer"/> to the capture, the consumers and the idle clock.</summary>
+    public void Accept(Memory<byte> buffer, int count)
+    {
+        var bytes = buffer[..count];
+        if (Queues.Count > 0)
+        {
+            ReadOnlyMemory<byte> owned;
+            if (Capture is null && count >= HandOverSize)
+            {
+                owned = bytes;
+                _scratch = null;
+            }
+            else
+            {
+                owned = bytes.ToArray();
+            }
+            var chunk = new OutputChunk(Source, owned, _nextSequence());
+            foreach (var queue in Queues)
+                if (queue.Add(chunk)) Paused = true;
+        }
+        TouchIdleClock(bytes.Span);
+        Capture?.Advance(count);
+    }
+
+    /// <summary>While paused: a task that completes when reading may go on. Otherwise null.</summary>
+    public Task? WaitWhilePaused()
+    {
+        if (!Paused) return null;
+        _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _resumed.Task;
+    }
+
+    public void Resume()
+    {
+        Paused = false;
+        _resumed?.TrySetResult();
+    }
+
+    /// <summary>Takes what the pipe already holds, whatever the consumers' room (the pipe is about to be closed). Only while no read is pending.</summary>
+    public void DrainAvailable()
+    {
+        var budget = MaxDrainBytes;
+        while (budget > 0)
+        {
+            uint available;
+            if (!Kernel32.PeekNamedPipe(_handle, null, 0, null, &available, null) || available == 0) return;
+            var buffer = NextBuffer();
+            var n = _pipe.Read(buffer.Span[..Math.Min(buffer.Length, (int)Math.Min(available, int.MaxValue))]);
+            if (n <= 0) return;
+            Accept(buffer, n);
+            budget -= n;
+        }
+    }
+
+    /// <summary>True while a writer still holds the pipe open (PeekNamedPipe fails with a broken pipe once they are all gone).</summary>
+    public bool WriterStillOpen
+    {
+        get
+        {
+            uint available;
+            return Kernel32.PeekNamedPipe(_handle, null, 0, null, &available, null);
+        }
+    }
+
+    /// <summary>Asks the reading to stop: a pending read is canceled, a paused reader wakes up and ends.</summary>
+    public void Stop()
+    {
+        if (Stopping) return;
+        Stopping = true;
+        _stop.Cancel();
+        _resumed?.TrySetResult();
+    }
+
+    /// <summary>The reading is over: the pipe is closed, and the consumers get what was queued, then the end.</summary>
+    public void End()
+    {
+        if (Ended) return;
+        Ended = true;
+        _pipe.Dispose();
+        foreach (var queue in Queues) queue.Complete();
+    }
+
+    private void TouchIdleClock(ReadOnlySpan<byte> bytes)
+    {
+        if (_idleClock is null) return;
+        if (_progressLines is null)
+        {
+            _idleClock.Touch();
+            return;
+        }
+        _progressLines.Push(bytes, _lines);
+        foreach (var (text, _) in _lines)
+            if (_idleClock.IsProgress!(text)) _idleClock.Touch();
+        _lines.Clear();
+    }
+}
