@@ -6,21 +6,21 @@ namespace Timebox.Output;
 /// </summary>
 internal sealed class OutputRoute
 {
-    private OutputRoute(OutputPump pump, CaptureBuffer? capture, SinkFeeder? feeder, ConsumerClaim? claim)
+    private readonly OutputConsumers _consumers;
+
+    private OutputRoute(OutputPump pump, OutputConsumers consumers)
     {
         Pump = pump;
-        Capture = capture;
-        Feeder = feeder;
-        Claim = claim;
+        _consumers = consumers;
     }
 
     public OutputPump Pump { get; }
 
-    public CaptureBuffer? Capture { get; }
+    public CaptureBuffer? Capture => _consumers.Capture;
 
-    public SinkFeeder? Feeder { get; }
+    public SinkFeeder? Feeder => _consumers.Feeder;
 
-    public ConsumerClaim? Claim { get; }
+    public ConsumerClaim? Claim => _consumers.Claim;
 
     /// <summary>Opens what the target needs beyond the pipe (files of a tee), so an unusable path fails before anything runs.</summary>
     public static IReadOnlyList<IOutputSink> OpenSinks(Command command, OutputTarget target, OutputSource source)
@@ -56,26 +56,8 @@ internal sealed class OutputRoute
     public static OutputRoute Create(Command command, OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks,
         IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
     {
-        var capture = target.CapturePart is { } part
-            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath())
-            : null;
-        List<ChunkQueue> queues = [];
-        SinkFeeder? feeder = null;
-        if (sinks.Count > 0)
-        {
-            var queue = new ChunkQueue(resume);
-            queues.Add(queue);
-            feeder = new SinkFeeder(queue, sinks);
-        }
-        ConsumerClaim? claim = null;
-        if (target.HasPipe)
-        {
-            var queue = new ChunkQueue(resume);
-            queues.Add(queue);
-            claim = new ConsumerClaim(queue, source, () => streamClosed(source));
-        }
-        var pump = new OutputPump(fd, source, capture, queues, idleClock, command.Encoding, nextSequence);
-        return new OutputRoute(pump, capture, feeder, claim);
+        var consumers = OutputConsumers.Create(command, target, source, sinks, idleClock, nextSequence, resume, streamClosed);
+        return new OutputRoute(new OutputPump(fd, consumers), consumers);
     }
 
     private static FileStream OpenFile(Command command, OutputTarget file)

@@ -14,46 +14,33 @@ namespace Timebox.Platform.Windows;
 [SupportedOSPlatform("windows")]
 internal sealed unsafe class PipeReader
 {
-    // Without a capture, reads land in a fresh buffer; one this full is handed to the consumers as it is, a smaller
-    // read is copied out so that a queue of small writes does not pin a 64 KiB buffer per chunk.
-    private const int ReadSize = 1 << 16, HandOverSize = 1 << 14;
+    private const int ReadSize = 1 << 16;
 
     // Bounded so that a writer that keeps writing cannot hold the run's lock while it is being closed.
     private const int MaxDrainBytes = 4 << 20;
 
     private readonly FileStream _pipe;
     private readonly SafeFileHandle _handle;
-    private readonly IdleClock? _idleClock;
-    private readonly Func<long> _nextSequence;
-    private readonly LineSplitter? _progressLines;
-    private readonly List<(string Text, LineEnding Ending)> _lines = [];
+    private readonly OutputConsumers _consumers;
     private readonly CancellationTokenSource _stop = new();
     private byte[]? _scratch;
     private TaskCompletionSource? _resumed;
 
-    private PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputSource source, CaptureBuffer? capture, SinkFeeder? feeder,
-        ConsumerClaim? claim, IReadOnlyList<ChunkQueue> queues, IdleClock? idleClock, Encoding encoding, Func<long> nextSequence)
+    private PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputConsumers consumers)
     {
         (_pipe, _handle) = pipe;
-        Source = source;
-        Capture = capture;
-        Feeder = feeder;
-        Claim = claim;
-        Queues = queues;
-        _idleClock = idleClock;
-        _nextSequence = nextSequence;
-        _progressLines = idleClock?.IsProgress is null ? null : new LineSplitter(encoding);
+        _consumers = consumers;
     }
 
-    public OutputSource Source { get; }
+    public OutputSource Source => _consumers.Source;
 
-    public CaptureBuffer? Capture { get; }
+    public CaptureBuffer? Capture => _consumers.Capture;
 
-    public SinkFeeder? Feeder { get; }
+    public SinkFeeder? Feeder => _consumers.Feeder;
 
-    public ConsumerClaim? Claim { get; }
+    public ConsumerClaim? Claim => _consumers.Claim;
 
-    public IReadOnlyList<ChunkQueue> Queues { get; }
+    public IReadOnlyList<ChunkQueue> Queues => _consumers.Queues;
 
     /// <summary>True while a consumer's queue is full: no read is issued until it drains.</summary>
     public bool Paused { get; set; }
@@ -70,28 +57,8 @@ internal sealed unsafe class PipeReader
 
     /// <summary>Builds what the target asks for around the host's end of the pipe (as <see cref="OutputRoute.Create"/> does on Unix).</summary>
     public static PipeReader Create(Command command, OutputTarget target, OutputSource source, (FileStream, SafeFileHandle) pipe,
-        IReadOnlyList<IOutputSink> sinks, IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
-    {
-        var capture = target.CapturePart is { } part
-            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath())
-            : null;
-        List<ChunkQueue> queues = [];
-        SinkFeeder? feeder = null;
-        if (sinks.Count > 0)
-        {
-            var queue = new ChunkQueue(resume);
-            queues.Add(queue);
-            feeder = new SinkFeeder(queue, sinks);
-        }
-        ConsumerClaim? claim = null;
-        if (target.HasPipe)
-        {
-            var queue = new ChunkQueue(resume);
-            queues.Add(queue);
-            claim = new ConsumerClaim(queue, source, () => streamClosed(source));
-        }
-        return new PipeReader(pipe, source, capture, feeder, claim, queues, idleClock, command.Encoding, nextSequence);
-    }
+        IReadOnlyList<IOutputSink> sinks, IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed) =>
+        new(pipe, OutputConsumers.Create(command, target, source, sinks, idleClock, nextSequence, resume, streamClosed));
 
     /// <summary>Where the next read goes.</summary>
     public Memory<byte> NextBuffer() => Capture is not null ? Capture.GetMemory() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));
@@ -99,24 +66,7 @@ internal sealed unsafe class PipeReader
     /// <summary>Hands <paramref name="count"/> bytes just read into <paramref name="buffer"/> to the capture, the consumers and the idle clock.</summary>
     public void Accept(Memory<byte> buffer, int count)
     {
-        var bytes = buffer[..count];
-        if (Queues.Count > 0)
-        {
-            ReadOnlyMemory<byte> owned;
-            if (Capture is null && count >= HandOverSize)
-            {
-                owned = bytes;
-                _scratch = null;
-            }
-            else
-            {
-                owned = bytes.ToArray();
-            }
-            var chunk = new OutputChunk(Source, owned, _nextSequence());
-            foreach (var queue in Queues)
-                if (queue.Add(chunk)) Paused = true;
-        }
-        TouchIdleClock(bytes.Span);
+        if (_consumers.Deliver(buffer.Span[..count], ref _scratch)) Paused = true;
         Capture?.Advance(count);
     }
 
@@ -175,20 +125,6 @@ internal sealed unsafe class PipeReader
         if (Ended) return;
         Ended = true;
         _pipe.Dispose();
-        foreach (var queue in Queues) queue.Complete();
-    }
-
-    private void TouchIdleClock(ReadOnlySpan<byte> bytes)
-    {
-        if (_idleClock is null) return;
-        if (_progressLines is null)
-        {
-            _idleClock.Touch();
-            return;
-        }
-        _progressLines.Push(bytes, _lines);
-        foreach (var (text, _) in _lines)
-            if (_idleClock.IsProgress!(text)) _idleClock.Touch();
-        _lines.Clear();
+        _consumers.Complete();
     }
 }
