@@ -60,6 +60,8 @@ public sealed class Command
         SpillDirectory = other.SpillDirectory;
         Limits = other.Limits;
         KillOnParentExit = other.KillOnParentExit;
+        Containment = other.Containment;
+        ContainmentRequested = other.ContainmentRequested;
     }
 
     /// <summary>A command that runs <paramref name="script"/> through the system shell (<c>/bin/sh -c</c>). Use only when you want a shell.</summary>
@@ -128,6 +130,23 @@ public sealed class Command
 
     /// <summary>True when the program's process group dies with the host process (see <see cref="WithKillOnParentExit"/>).</summary>
     public bool KillOnParentExit { get; private init; }
+
+    /// <summary>
+    /// How the run's processes are found and killed: <see cref="ContainmentMechanism.ProcessTree"/> (the default: the
+    /// process group and the descendants still linked to it) or a full containment mechanism (see <see cref="WithContainment(bool)"/>).
+    /// </summary>
+    public ContainmentMechanism Containment { get; private init; }
+
+    // Asked for, even where the host offers none (macOS): then the start fails rather than run uncontained.
+    internal bool ContainmentRequested { get; private init; }
+
+    /// <summary>
+    /// The strongest containment this host offers (what <see cref="WithContainment(bool)"/> picks), found once on first use:
+    /// Linux <see cref="ContainmentMechanism.CgroupKill"/>, else <see cref="ContainmentMechanism.CgroupSweep"/>, else
+    /// <see cref="ContainmentMechanism.Subreaper"/>; Windows <see cref="ContainmentMechanism.JobObject"/>; macOS
+    /// <see cref="ContainmentMechanism.ProcessTree"/>, which is no containment.
+    /// </summary>
+    public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
 
     /// <summary>Replaces the arguments.</summary>
     public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
@@ -261,9 +280,10 @@ public sealed class Command
     }
 
     /// <summary>
-    /// Sets resource limits (CPU time, address space, processes, open files, file size, core dumps), in force before the
+    /// Sets resource limits (CPU time, memory, address space, processes, open files, file size, core dumps), in force before the
     /// program's first instruction; null or an empty <see cref="ResourceLimits"/> removes them. A CPU or file size limit
-    /// that ends the main process gives <see cref="Outcome.CpuLimitExceeded"/> or <see cref="Outcome.FileSizeLimitExceeded"/>;
+    /// that ends the main process gives <see cref="Outcome.CpuLimitExceeded"/> or <see cref="Outcome.FileSizeLimitExceeded"/>, an
+    /// OOM kill at the memory limit <see cref="Outcome.MemoryLimitExceeded"/>;
     /// the deadline still applies as usual, and on timeout the termination sequence runs whatever the limits.
     /// Limits that this host cannot enforce make the start fail with <see cref="UnsupportedOptionException"/>.
     /// </summary>
@@ -280,6 +300,28 @@ public sealed class Command
     public Command WithKillOnParentExit(bool kill = true) => new(this) { KillOnParentExit = kill };
 
     /// <summary>
+    /// Turns full containment on (with <see cref="AvailableContainment"/>) or off. A contained run owns every process it
+    /// starts, wherever it goes: on timeout or cancellation the termination sequence also reaches descendants that called
+    /// setsid, changed their process group or double-forked, even after their parent died; and when the run ends, however
+    /// it ends (a normal exit included, after the drain period if they hold the output pipes), whatever is left of it is
+    /// killed with SIGKILL, so no background process outlives the run. Off by default: nothing changes on the host then.
+    /// </summary>
+    /// <remarks>The start fails with <see cref="UnsupportedOptionException"/> where the host offers none (macOS).</remarks>
+    public Command WithContainment(bool contain = true) =>
+        new(this) { Containment = contain ? AvailableContainment : ContainmentMechanism.ProcessTree, ContainmentRequested = contain };
+
+    /// <summary>
+    /// Contains the run with <paramref name="mechanism"/> (see <see cref="WithContainment(bool)"/>);
+    /// <see cref="ContainmentMechanism.ProcessTree"/> turns containment off. A mechanism this host lacks makes the start
+    /// fail with <see cref="UnsupportedOptionException"/>.
+    /// </summary>
+    public Command WithContainment(ContainmentMechanism mechanism)
+    {
+        if (!Enum.IsDefined(mechanism)) throw new ArgumentOutOfRangeException(nameof(mechanism), mechanism, "Not a containment mechanism.");
+        return new(this) { Containment = mechanism, ContainmentRequested = mechanism != ContainmentMechanism.ProcessTree };
+    }
+
+    /// <summary>
     /// Runs the command to the end and returns what happened. Never throws for a non-zero exit, a timeout or a
     /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
     /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
@@ -293,7 +335,7 @@ public sealed class Command
 
     /// <summary>
     /// The blocking form of <see cref="RunAsync"/>. The calling thread, which waits anyway, drives the run itself (unless the
-    /// command sets resource limits or kill-on-parent-exit, which keep to the shared loop thread): no hand-off between threads.
+    /// command sets resource limits, containment or kill-on-parent-exit, which keep to the shared loop thread): no hand-off between threads.
     /// </summary>
     public RunResult Run(CancellationToken cancellationToken = default) => Launcher.Run(this, cancellationToken);
 
@@ -329,7 +371,7 @@ public sealed class Command
                 Outcome.IdleTimedOut => new CommandIdleTimeoutException(result),
                 Outcome.OutputLimitExceeded => new CommandOutputLimitException(result),
                 Outcome.Canceled => new CommandCanceledException(result, token),
-                Outcome.CpuLimitExceeded or Outcome.FileSizeLimitExceeded => new ResourceLimitExceededException(result),
+                Outcome.CpuLimitExceeded or Outcome.FileSizeLimitExceeded or Outcome.MemoryLimitExceeded => new ResourceLimitExceededException(result),
                 _ => new CommandFailedException(result),
             };
         }

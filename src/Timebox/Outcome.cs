@@ -38,4 +38,13 @@ public enum Outcome
     /// or one the host passed on). Never reported after a timeout or a cancellation.
     /// </summary>
     FileSizeLimitExceeded,
+
+    /// <summary>
+    /// The run has a memory limit (<see cref="ResourceLimits.MaxMemoryBytes"/>) and the kernel's OOM killer killed a process
+    /// of it (SIGKILL), as its memory cgroup counts: at the limit, or, rarely, because the whole system ran out of memory,
+    /// which the kernel counts the same way. The process killed is the main one, whose <see cref="RunResult.Signal"/> is then
+    /// 9, or a descendant, in which case the main process may even have exited with code 0. Never reported after a timeout
+    /// or a cancellation.
+    /// </summary>
+    MemoryLimitExceeded,
 }

@@ -29,12 +29,31 @@ public sealed class ResourceLimits
     /// any other failure; the program decides what follows (Python raises MemoryError and exits 1, C's malloc returns
     /// NULL, a stack that cannot grow dies of SIGSEGV). Address space is not memory in use: runtimes that reserve much
     /// more than they use (the .NET runtime, the JVM, Go) need a limit well above their working set, or do not start.
+    /// To limit memory in use, with an outcome that says so, use <see cref="MaxMemoryBytes"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
     public long? MaxAddressSpaceBytes
     {
         get;
         init => field = Positive(value, nameof(MaxAddressSpaceBytes));
+    }
+
+    /// <summary>
+    /// Largest memory in use by the whole run together, in bytes: every process it starts, resident memory and the page
+    /// cache it fills (and swap, which it cannot escape to), enforced by a memory cgroup made for the run (see
+    /// <see cref="MemoryLimitMechanism"/>). At the limit the kernel first reclaims (drops cache), then its OOM killer kills
+    /// a process of the run (the largest) with SIGKILL; nothing else is killed, so the main process may carry on. When that
+    /// happened (the kernel counts it in the cgroup, along with a system-wide OOM kill of a process of the run), the run ends with <see cref="Outcome.MemoryLimitExceeded"/> (unless it timed out or was canceled, which
+    /// keep their outcome) and the checked calls throw <see cref="ResourceLimitExceededException"/>. Unlike
+    /// <see cref="MaxAddressSpaceBytes"/> (RLIMIT_AS, per process, address space reserved, allocations fail), runtimes that
+    /// reserve much more than they use are not affected. Where no memory cgroup can be made, a command with this limit does
+    /// not start (<see cref="UnsupportedOptionException"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public long? MaxMemoryBytes
+    {
+        get;
+        init => field = Positive(value, nameof(MaxMemoryBytes));
     }
 
     /// <summary>
@@ -114,9 +133,15 @@ public sealed class ResourceLimits
     /// </summary>
     public static ProcessLimitMechanism ProcessLimitMechanism => ProcessLimits.Mechanism;
 
+    /// <summary>
+    /// How <see cref="MaxMemoryBytes"/> is enforced on this host, found once on first use: a memory cgroup per run where one
+    /// can be made, otherwise <see cref="MemoryLimitMechanism.None"/> and a command with the limit does not start.
+    /// </summary>
+    public static MemoryLimitMechanism MemoryLimitMechanism => MemoryLimits.Mechanism;
+
     /// <summary>True when no limit is set.</summary>
-    public bool IsEmpty => MaxAddressSpaceBytes is null && MaxCpuTime is null && MaxProcesses is null && MaxOpenFiles is null
-        && MaxFileSizeBytes is null && !DisableCoreDumps;
+    public bool IsEmpty => MaxAddressSpaceBytes is null && MaxMemoryBytes is null && MaxCpuTime is null && MaxProcesses is null
+        && MaxOpenFiles is null && MaxFileSizeBytes is null && !DisableCoreDumps;
 
     private static long? Positive(long? value, string name)
     {

@@ -87,6 +87,7 @@ public sealed class RunResult : IDisposable
             Outcome.Canceled => $"canceled, {(Forced ? "killed" : "terminated")} ({status})",
             Outcome.IdleTimedOut => $"idle for {Command.IdleTimeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
             Outcome.OutputLimitExceeded => $"exceeded its output limit, {(Forced ? "killed" : "terminated")} ({status})",
+            Outcome.MemoryLimitExceeded => $"exceeded its memory limit, a process was killed ({status})",
             _ => status,
         };
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
+using Timebox.Tests.Support;
 
 namespace Timebox.Tests;
 
+[Collection(RunCgroups.Collection)]
 public sealed class LimitTests : ChildTest
 {
     // The .NET runtime maps its code twice through a memory file (W^X) whose size counts against RLIMIT_FSIZE and
@@ -87,6 +89,47 @@ public sealed class LimitTests : ChildTest
     }
 
     [Fact]
+    public async Task A_memory_hog_is_killed_at_its_memory_limit_and_reports_it()
+    {
+        Assert.Equal(MemoryLimitMechanism.MemoryCgroup, ResourceLimits.MemoryLimitMechanism);
+        // Memory in use, not address space: the runtime's reservations do not count, so a small limit works.
+        var limits = new ResourceLimits { MaxMemoryBytes = 128L * 1024 * 1024 };
+        var hog = await Child("print", "started", "touch-mib", "1024", "print", "survived").WithLimits(limits).WithTimeout(Generous).RunAsync();
+        var error = await Assert.ThrowsAsync<ResourceLimitExceededException>(() => Child("touch-mib", "1024").WithLimits(limits).WithTimeout(Generous).CheckOutputAsync());
+        var modest = await Child("touch-mib", "32", "print", "fine").WithLimits(limits).WithTimeout(Generous).RunAsync();
+
+        Assert.Equal(Outcome.MemoryLimitExceeded, hog.Outcome);
+        Assert.Equal(Signals.Kill, hog.Signal);
+        Assert.False(hog.Forced);
+        Assert.Equal("started\n", hog.Stdout.Text);
+        Assert.Equal(Outcome.MemoryLimitExceeded, error.Limit);
+        Assert.True(modest.Succeeded, modest.Stderr.Text);
+        await RunCgroups.AssertNoneLeft();
+    }
+
+    [Fact]
+    public async Task A_descendant_killed_at_the_memory_limit_gives_the_memory_outcome_even_if_the_main_process_exits_0()
+    {
+        var result = await Child("spawn", "same-group", "[", "touch-mib", "1024", "]", "sleep", "3000", "print", "main done")
+            .WithLimits(new ResourceLimits { MaxMemoryBytes = 128L * 1024 * 1024 }).WithTimeout(Generous).RunAsync();
+
+        Assert.Equal(Outcome.MemoryLimitExceeded, result.Outcome);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("main done\n", result.Stdout.Text);
+        await RunCgroups.AssertNoneLeft();
+    }
+
+    [Fact]
+    public async Task A_timeout_wins_over_the_memory_limit()
+    {
+        var result = await Child("hold").WithLimits(new ResourceLimits { MaxMemoryBytes = 256L * 1024 * 1024 })
+            .WithTimeout(TimeSpan.FromMilliseconds(500)).RunAsync();
+
+        Assert.Equal(Outcome.TimedOut, result.Outcome);
+        await RunCgroups.AssertNoneLeft();
+    }
+
+    [Fact]
     public async Task Limits_are_in_force_from_the_first_instruction_and_core_dumps_can_be_turned_off()
     {
         var limits = new ResourceLimits
@@ -164,6 +207,7 @@ public sealed class LimitTests : ChildTest
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxCpuTime = TimeSpan.FromMilliseconds(1500) });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxCpuTime = TimeSpan.Zero });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxAddressSpaceBytes = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxMemoryBytes = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxProcesses = -1 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxOpenFiles = -1 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResourceLimits { MaxFileSizeBytes = -1 });

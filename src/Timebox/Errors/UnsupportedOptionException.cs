@@ -2,8 +2,9 @@ namespace Timebox;
 
 /// <summary>
 /// The command asks for something this host cannot enforce (resource limits or kill-on-parent-exit without the native
-/// spawn shim, a process limit when running as root with no usable pids cgroup); nothing ran. Timebox refuses rather
-/// than run the program without the safeguard it was asked for.
+/// spawn shim, a process limit when running as root with no usable pids cgroup, a memory limit with no writable memory
+/// cgroup, a containment mechanism this host lacks); nothing ran. Timebox refuses rather than run the program without
+/// the safeguard it was asked for.
 /// </summary>
 public sealed class UnsupportedOptionException : CommandStartException
 {

@@ -20,7 +20,7 @@ internal static class Launcher
     /// </summary>
     public static RunResult Run(Command command, CancellationToken cancellationToken)
     {
-        var onCallingThread = !OperatingSystem.IsWindows() && command.Limits is null && !command.KillOnParentExit;
+        var onCallingThread = !OperatingSystem.IsWindows() && command.Limits is null && !command.KillOnParentExit && !command.ContainmentRequested;
         if (!onCallingThread) return RunToEnd(Start(command, cancellationToken), loop: null);
         Check(command);
         var loop = EventLoop.ForCallingThread();

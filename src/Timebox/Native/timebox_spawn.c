@@ -2,7 +2,7 @@
 // host (the .NET runtime reaps every child when the host is PID 1) can take the child before we hold it.
 // Does what glibc's posix_spawn does with SETPGROUP | SETSIGDEF | SETSIGMASK, dup2 of the three standard
 // streams, chdir and closefrom(3), plus what posix_spawn cannot express: signals kept ignored (the timebox CLI
-// passes on what its caller ignored), a parent-death signal, resource limits, joining a cgroup and registering with
+// passes on what its caller ignored), a parent-death signal, resource limits, joining cgroups and registering with
 // the parent-exit guardian, all before the program's first instruction. The child runs on its own stack in the
 // parent's memory (CLONE_VM | CLONE_VFORK), with every signal blocked until its handlers are reset.
 #define _GNU_SOURCE
@@ -31,7 +31,7 @@ struct spawn_options {
     unsigned long long keep_ignored; // signals the child starts with ignored instead of default
     unsigned long long signal_mask;  // the child's blocked signals
     unsigned int rlimit_mask;        // bit r: set resource r (RLIMIT_*) to rlimits[r] before exec
-    int cgroup_procs_fd;             // -1, or a cgroup's cgroup.procs the child moves itself into before exec
+    int cgroup_procs_fds[3];         // -1, or the cgroup.procs of a cgroup the child moves itself into before exec (one per hierarchy)
     int guardian_fd;                 // -1, or the pipe to the parent-exit guardian: the child writes "+PID\n" to it
     unsigned long long rlimits[16][2]; // soft, hard
 };
@@ -87,14 +87,17 @@ static int child_main(void *arg)
         }
     }
     if (request->cwd != NULL && chdir(request->cwd) != 0) goto fail;
-    // Limits and the cgroup come before the program's first instruction, so it never runs unconfined; after the
+    // Limits and the cgroups come before the program's first instruction, so it never runs unconfined; after the
     // descriptors are in place, so a low open-files limit cannot stop the dup2 onto 0-2.
     for (int resource = 0; resource < 16; resource++) {
         if (!((options->rlimit_mask >> resource) & 1)) continue;
         struct rlimit limit = { options->rlimits[resource][0], options->rlimits[resource][1] };
         if (setrlimit(resource, &limit) != 0) goto fail;
     }
-    if (options->cgroup_procs_fd >= 0 && write(options->cgroup_procs_fd, "0", 1) != 1) goto fail;
+    for (int cgroup = 0; cgroup < 3; cgroup++) {
+        int fd = options->cgroup_procs_fds[cgroup];
+        if (fd >= 0 && write(fd, "0", 1) != 1) goto fail;
+    }
     // Registered before exec: once the program runs, the guardian knows its group, whenever the parent dies.
     if (options->guardian_fd >= 0 && !tell_guardian(options->guardian_fd, '+')) goto fail;
     syscall(SYS_close_range, 3, ~0U, 0);
@@ -143,5 +146,5 @@ int timebox_spawn(const char *path, char *const *argv, char *const *envp, const 
 // Lets the managed side check, without spawning anything, that this library is present (and of this layout).
 int timebox_spawn_abi(void)
 {
-    return 3;
+    return 4;
 }

@@ -133,6 +133,9 @@ public static class Proc
     public static bool IsSameAndAlive(int pid, long startTime) =>
         TryReadStat(pid, out var stat) && stat.StartTime == startTime && stat.State is not ('Z' or 'X');
 
+    /// <summary>The parent of <paramref name="pid"/>, or null if it is gone.</summary>
+    public static int? ParentOf(int pid) => TryReadStat(pid, out var stat) ? stat.ParentPid : null;
+
     /// <summary>The process state letter from /proc/PID/stat (R, S, T, Z, ...), or null if it is gone.</summary>
     public static char? State(int pid) => TryReadStat(pid, out var stat) ? stat.State : null;
 

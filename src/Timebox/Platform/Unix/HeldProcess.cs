@@ -40,6 +40,20 @@ internal readonly struct HeldProcess
         else if (DarwinProcessList.StartTimeOf(_pid) == _startTime) Libc.kill(_pid, signal);
     }
 
+    /// <summary>Linux: the pidfd, which becomes readable when the process exits.</summary>
+    public int Pidfd => _pidfd;
+
+    /// <summary>
+    /// Linux: reaps the process if it has ended and is this process's child (an orphan a subreaper adopted); true if it
+    /// was. By pidfd, so it can only ever reap this process, never one of the runtime's <c>Process</c> children.
+    /// </summary>
+    public unsafe bool TryReap()
+    {
+        var info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        return Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG) == 0 && *(int*)(info + 16) != 0;
+    }
+
     public void Release()
     {
         if (_pidfd >= 0) Libc.close(_pidfd);

@@ -10,12 +10,14 @@ internal static class LimitOutcome
     private static readonly TimeSpan Tolerance = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// The limit outcome, or null. SIGXCPU and SIGXFSZ mean the kernel enforced a limit; SIGKILL does too when a CPU
-    /// limit was set and the CPU time reached its hard limit (one second above the soft one), since Timebox sent none
-    /// (a run it terminated has its own outcome).
+    /// The limit outcome, or null. An OOM kill in the run's memory cgroup (<paramref name="oomKilled"/>) comes first: it is
+    /// the kernel's own record, whatever process it hit. SIGXCPU and SIGXFSZ mean the kernel enforced a
+    /// limit; SIGKILL does too when a CPU limit was set and the CPU time reached its hard limit (one second above the soft
+    /// one), since Timebox sent none (a run it terminated has its own outcome).
     /// </summary>
-    public static Outcome? Of(ResourceLimits? limits, int? signal, ResourceUsage? usage) => signal switch
+    public static Outcome? Of(ResourceLimits? limits, int? signal, ResourceUsage? usage, bool oomKilled) => signal switch
     {
+        _ when oomKilled => Outcome.MemoryLimitExceeded,
         CpuLimitSignal => Outcome.CpuLimitExceeded,
         FileSizeLimitSignal => Outcome.FileSizeLimitExceeded,
         Signals.Kill when limits?.MaxCpuTime is { } max && usage is { } used && used.TotalCpuTime >= max + RunConfinement.CpuHardLimitMargin - Tolerance =>

@@ -9,14 +9,14 @@ namespace Timebox.Platform.Unix;
 internal static class ProcessLimits
 {
     private const int CapSysAdmin = 21, CapSysResource = 24;
-    private static readonly Lazy<(string Directory, string RelativePath)?> CgroupBase = new(PidsCgroup.FindBase);
+    private static readonly Lazy<CgroupParent?> CgroupBase = new(() => CgroupParent.Find("pids", "pids.max", "pids.max"));
     private static readonly Lazy<ProcessLimitMechanism> LazyMechanism = new(Probe);
 
     /// <summary>See <see cref="ResourceLimits.ProcessLimitMechanism"/>; found once, on first use.</summary>
     public static ProcessLimitMechanism Mechanism => LazyMechanism.Value;
 
     /// <summary>The host's pids cgroup, where runs with a process limit get a cgroup of their own; null for none.</summary>
-    public static (string Directory, string RelativePath)? PidsCgroupBase => CgroupBase.Value;
+    public static CgroupParent? PidsCgroupBase => CgroupBase.Value;
 
     /// <summary>
     /// True when the program will be exempt from RLIMIT_NPROC and may raise hard limits: it runs as root (real uid 0),

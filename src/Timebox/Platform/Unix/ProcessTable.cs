@@ -79,18 +79,29 @@ internal sealed class ProcessTable
     /// <summary>The start time <paramref name="pid"/> had in this snapshot (macOS), or 0.</summary>
     public long StartTimeOf(int pid) => _entries.TryGetValue(pid, out var entry) ? entry.StartTime : 0;
 
-    /// <summary>The live (non-zombie) processes that descend from any of <paramref name="roots"/> or belong to process group <paramref name="group"/>.</summary>
+    /// <summary>The live (non-zombie) processes in this snapshot whose parent is <paramref name="parent"/>.</summary>
+    public IEnumerable<int> LiveChildrenOf(int parent) => _entries.Where(pair => pair.Value.Parent == parent && !pair.Value.Zombie).Select(pair => pair.Key);
+
+    /// <summary>The zombies in this snapshot whose parent is <paramref name="parent"/> and whose process group is <paramref name="group"/>.</summary>
+    public IEnumerable<int> ZombieChildrenOf(int parent, int group) =>
+        _entries.Where(pair => pair.Value.Parent == parent && pair.Value.Group == group && pair.Value.Zombie).Select(pair => pair.Key);
+
+    /// <summary>
+    /// The live (non-zombie) processes among <paramref name="roots"/>, those that descend from any of them, and those that
+    /// belong to process group <paramref name="group"/>. A root counts itself: a descendant found earlier whose parent has
+    /// died since (it was reparented away from the tree) is still the tree's.
+    /// </summary>
     public HashSet<int> LiveTree(IEnumerable<int> roots, int group)
     {
         var children = new Dictionary<int, List<int>>();
-        var found = new HashSet<int>();
+        var found = new HashSet<int>(roots);
         foreach (var (pid, entry) in _entries)
         {
             if (!children.TryGetValue(entry.Parent, out var list)) children[entry.Parent] = list = [];
             list.Add(pid);
             if (entry.Group == group) found.Add(pid);
         }
-        var pending = new Stack<int>(roots.Concat(found));
+        var pending = new Stack<int>(found);
         while (pending.TryPop(out var pid))
         {
             if (!children.TryGetValue(pid, out var list)) continue;

@@ -12,11 +12,16 @@ internal sealed class ProcessTree : IDisposable
     private const int NoGroup = -1;
     private readonly Dictionary<int, HeldProcess> _descendants = [];
     private readonly ChildProcess? _leader;
+    private readonly IContainment? _containment;
     private readonly int _rootPid, _group;
     private readonly bool _includeRootDescendants;
 
-    /// <summary>The tree of a run: its leader, the leader's process group and their descendants.</summary>
-    public ProcessTree(ChildProcess leader) : this(leader.Pid, leader, leader.Pid, includeRootDescendants: true) { }
+    /// <summary>
+    /// The tree of a run: its leader, the leader's process group and their descendants, plus, when the run is contained,
+    /// every process <paramref name="containment"/> knows to be the run's and their descendants.
+    /// </summary>
+    public ProcessTree(ChildProcess leader, IContainment? containment)
+        : this(leader.Pid, leader, leader.Pid, includeRootDescendants: true) => _containment = containment;
 
     // A null leader means the root is this process.
     private ProcessTree(int rootPid, ChildProcess? leader, int group, bool includeRootDescendants)
@@ -35,6 +40,9 @@ internal sealed class ProcessTree : IDisposable
     public static ProcessTree OfThisProcess(int? group, bool descendants) =>
         new(Environment.ProcessId, leader: null, group ?? NoGroup, includeRootDescendants: descendants);
 
+    /// <summary>The process list as <see cref="SignalAll"/> last read it (zombies included), or null before.</summary>
+    public ProcessTable? LastTable { get; private set; }
+
     /// <summary>How many distinct processes the tree has reached so far, its leader not counted.</summary>
     public int ReachedCount => _descendants.Count;
 
@@ -42,13 +50,16 @@ internal sealed class ProcessTree : IDisposable
     /// Stops every live process of the tree (SIGSTOP), reading the process list again until a round finds nothing new,
     /// so nothing can fork out of reach while we act; then sends <paramref name="signal"/> to each of them and to
     /// the process group, and SIGCONT so that stopped processes act on it. Returns how many live processes were found.
+    /// SIGKILL goes first to the containment's members at once where it can (cgroup.kill), which no fork can outrun.
     /// </summary>
     public int SignalAll(int signal)
     {
+        var killedAtOnce = signal == Signals.Kill ? _containment?.KillAll() ?? 0 : 0;
         var (live, table) = Freeze();
+        LastTable = table;
         Send(live, table, signal);
         if (signal != Signals.Kill) Send(live, table, Signals.Continue);
-        return live.Count;
+        return Math.Max(live.Count, killedAtOnce);
     }
 
     /// <summary>Sends <paramref name="signal"/> to the leader only.</summary>
@@ -60,8 +71,9 @@ internal sealed class ProcessTree : IDisposable
         ProcessTable? table = null;
         for (var round = 0; round < MaxFreezeRounds; round++)
         {
-            var roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
+            IEnumerable<int> roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
             table = ProcessTable.Read();
+            if (_containment is not null) roots = roots.Concat(_containment.Members(table));
             var live = table.LiveTree(roots, _group);
             if (_leader is null) live.Remove(_rootPid);
             var fresh = live.Where(pid => !stopped.Contains(pid)).ToList();
@@ -96,6 +108,17 @@ internal sealed class ProcessTree : IDisposable
             _descendants[pid] = held;
         }
         held.Signal(signal);
+    }
+
+    /// <summary>
+    /// Hands over every process the tree holds (each one's pidfd), and forgets them: for a subreaper, which must reap
+    /// those that end up as its children (see <see cref="SubreaperContainment"/>).
+    /// </summary>
+    public List<HeldProcess> TakeHeld()
+    {
+        var held = _descendants.Values.ToList();
+        _descendants.Clear();
+        return held;
     }
 
     public void Dispose()

@@ -4,9 +4,10 @@ using System.Runtime.InteropServices;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// What a run asks for beyond a plain spawn, set up around it: resource limits and a pids cgroup joined before exec,
-/// and, for <see cref="Command.KillOnParentExit"/>, registration with the <see cref="ParentExitGuardian"/> and a
-/// parent-death signal from a thread that never ends. <see cref="Release"/> undoes it when the run finishes.
+/// What a run asks for beyond a plain spawn, set up around it: resource limits and cgroups (process limit, memory limit,
+/// containment) joined before exec, the subreaper and marker of <see cref="ContainmentMechanism.Subreaper"/>, and, for
+/// <see cref="Command.KillOnParentExit"/>, registration with the <see cref="ParentExitGuardian"/> and a parent-death signal
+/// from a thread that never ends. <see cref="Release"/> undoes it when the run finishes.
 /// </summary>
 internal sealed unsafe partial class RunConfinement
 {
@@ -15,17 +16,28 @@ internal sealed unsafe partial class RunConfinement
 
     private const int RlimitCpu = 0, RlimitFsize = 1, RlimitCore = 4, RlimitNproc = 6, RlimitNofile = 7, RlimitAs = 9;
 
-    private readonly PidsCgroup? _cgroup;
+    private readonly RunCgroupSet? _cgroups;
+    private readonly SubreaperContainment? _subreaper;
     private ParentExitGuardian? _guardian;
     private int _pid;
 
-    private RunConfinement(PidsCgroup? cgroup) => _cgroup = cgroup;
+    private RunConfinement(RunCgroupSet? cgroups, SubreaperContainment? subreaper)
+    {
+        _cgroups = cgroups;
+        _subreaper = subreaper;
+    }
 
     /// <summary>
     /// This process's peak resident set right after the spawn: at least what the kernel charged the child at exec
     /// (see <see cref="ResourceUsage.PeakResidentSetIsUpperBound"/>).
     /// </summary>
     public long HostPeakBytes { get; private set; }
+
+    /// <summary>What contains the run beyond its process tree (<see cref="Command.Containment"/>); null when it is not contained.</summary>
+    public IContainment? Containment => (IContainment?)_cgroups?.Containment ?? _subreaper;
+
+    /// <summary>True when the kernel OOM-killed a process of the run's memory cgroup; known after <see cref="Release"/>.</summary>
+    public bool MemoryLimitExceeded { get; private set; }
 
     [LibraryImport("libc", EntryPoint = "getrlimit")]
     private static partial int GetRlimit(int resource, ulong* limit);
@@ -36,17 +48,33 @@ internal sealed unsafe partial class RunConfinement
         int stdin, int stdout, int stderr, out int pidfd, out RunConfinement confinement)
     {
         var limits = command.Limits;
+        var contained = command.ContainmentRequested;
+        if (contained && (command.Containment == ContainmentMechanism.ProcessTree || !ContainmentSupport.IsAvailable(command.Containment)))
+        {
+            throw new UnsupportedOptionException(command, nameof(Command.Containment), command.Containment == ContainmentMechanism.ProcessTree
+                ? "this host offers no containment beyond the process tree"
+                : $"{command.Containment} is not available on this host (Command.AvailableContainment is {ContainmentSupport.Best})");
+        }
         if ((limits is not null || command.KillOnParentExit) && !SpawnShim.Available)
         {
             throw new UnsupportedOptionException(command, limits is not null ? nameof(Command.Limits) : nameof(Command.KillOnParentExit),
                 "it must be set up between fork and exec, which needs the native spawn shim (libtimebox_spawn.so, built with gcc); posix_spawn cannot");
         }
         var options = limits is null ? SpawnOptions.Default : WithRlimits(command, limits);
-        var cgroup = limits?.MaxProcesses is { } maxTasks && ProcessLimits.Mechanism == ProcessLimitMechanism.PidsCgroup
-            ? CreateCgroup(command, maxTasks)
-            : null;
-        confinement = new RunConfinement(cgroup);
-        if (cgroup is not null) options = options with { CgroupProcsFd = cgroup.ProcsFd };
+        var subreaper = command.Containment == ContainmentMechanism.Subreaper ? SubreaperContainment.Begin() : null;
+        RunCgroupSet? cgroups;
+        try
+        {
+            cgroups = limits is null && !contained ? null : RunCgroupSet.Create(command);
+        }
+        catch
+        {
+            subreaper?.Leave();
+            throw;
+        }
+        if (subreaper is not null) environment = subreaper.Mark(environment);
+        confinement = new RunConfinement(cgroups, subreaper);
+        if (cgroups is not null) options = options with { CgroupProcsFds = cgroups.ProcsFds };
         var loop = EventLoop.Shared;
         int pid;
         try
@@ -57,25 +85,32 @@ internal sealed unsafe partial class RunConfinement
         }
         catch
         {
-            if (cgroup is not null)
+            subreaper?.Leave();
+            if (cgroups is not null)
             {
-                cgroup.CloseProcsFd();
-                loop.Post(() => cgroup.Remove(loop));
+                cgroups.CloseProcsFds();
+                loop.Post(() => cgroups.Remove(loop));
             }
             throw;
         }
-        cgroup?.CloseProcsFd();
+        cgroups?.CloseProcsFds();
         return pid;
     }
 
     /// <summary>
-    /// The run has finished and its main process is about to be reaped: the guardian forgets it, and whatever is left
-    /// in its pids cgroup is killed and the cgroup removed. Loop thread only.
+    /// The run has finished and its main process is about to be reaped: the guardian forgets it, whether the memory limit
+    /// ended anything is read, and whatever is left of a contained run, or in its cgroups, is killed (and, under a
+    /// subreaper, reaped) and the cgroups removed. Loop thread only.
     /// </summary>
-    public void Release(EventLoop loop)
+    public void Release(EventLoop loop, ProcessTree tree)
     {
         _guardian?.Unregister(_pid);
-        _cgroup?.Remove(loop);
+        if (_cgroups is not null)
+        {
+            MemoryLimitExceeded = _cgroups.MemoryLimitExceeded;
+            _cgroups.Remove(loop);
+        }
+        _subreaper?.End(loop, tree, _pid);
     }
 
     private int SpawnHere(Command command, string path, string workingDirectory, IReadOnlyList<string> environment,
@@ -125,18 +160,6 @@ internal sealed unsafe partial class RunConfinement
         var pid = SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options with { GuardianFd = guardian.WriteFd }, out pidfd);
         _guardian = guardian;
         return pid;
-    }
-
-    private static PidsCgroup CreateCgroup(Command command, int maxTasks)
-    {
-        try
-        {
-            return PidsCgroup.Create(ProcessLimits.PidsCgroupBase!.Value, maxTasks);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new UnsupportedOptionException(command, nameof(ResourceLimits.MaxProcesses), $"the run's pids cgroup could not be made ({exception.Message})");
-        }
     }
 
     private static SpawnOptions WithRlimits(Command command, ResourceLimits limits)

@@ -19,7 +19,7 @@ internal readonly struct SpawnOptions
         ParentDeathSignal = parentDeathSignal;
         KeepIgnored = keepIgnored;
         SignalMask = signalMask;
-        CgroupProcsFd = -1;
+        CgroupProcsFds = CgroupFds.None;
         GuardianFd = -1;
     }
 
@@ -35,13 +35,33 @@ internal readonly struct SpawnOptions
     /// <summary>Bit r set: resource r (RLIMIT_*) is set to <see cref="Rlimits"/>[2r] (soft), [2r+1] (hard) before exec. Needs the native shim.</summary>
     public uint RlimitMask { get; init; }
 
-    /// <summary>-1, or the cgroup.procs file of a cgroup the child joins before exec. Needs the native shim.</summary>
-    public int CgroupProcsFd { get; init; }
+    /// <summary>The cgroup.procs files of the cgroups the child joins before exec, one per hierarchy, -1 for none. Needs the native shim.</summary>
+    public CgroupFds CgroupProcsFds { get; init; }
 
     /// <summary>-1, or the write end of the parent-exit guardian's pipe, where the child registers before exec. Needs the native shim.</summary>
     public int GuardianFd { get; init; }
 
     public RlimitTable Rlimits { get; init; }
+}
+
+/// <summary>Up to <see cref="Count"/> descriptors (struct spawn_options' cgroup_procs_fds), unused ones -1.</summary>
+[InlineArray(Count)]
+internal struct CgroupFds
+{
+    /// <summary>How many cgroups a child can join: one per hierarchy a run uses (v2; v1 pids; v1 memory).</summary>
+    public const int Count = 3;
+
+    private int _first;
+
+    public static CgroupFds None
+    {
+        get
+        {
+            var fds = default(CgroupFds);
+            ((Span<int>)fds).Fill(-1);
+            return fds;
+        }
+    }
 }
 
 /// <summary>Soft and hard values of the first 16 Linux resources (RLIMIT_CPU = 0 … RLIMIT_RTTIME = 15), soft first.</summary>

@@ -10,7 +10,7 @@ namespace Timebox.Platform.Unix;
 internal static unsafe partial class SpawnShim
 {
     private const string Library = "timebox_spawn";
-    private const int ExpectedAbi = 3;
+    private const int ExpectedAbi = 4;
 
     public static bool Available { get; } = Probe();
 

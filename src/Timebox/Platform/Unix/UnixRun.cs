@@ -37,6 +37,7 @@ internal sealed class UnixRun : IRunControl
     private readonly OutputRoute? _stderr;
     private readonly OutputRoute[] _routes;
     private readonly IdleClock? _idleClock;
+    private readonly RunConfinement _confinement;
     private long _sequence;
     private int _openFeeders;
     private Phase _phase = Phase.Running;
@@ -46,15 +47,16 @@ internal sealed class UnixRun : IRunControl
     private LoopTimer? _deadlineTimer, _phaseTimer, _idleTimer;
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
-    private RunConfinement _confinement = null!;
 
-    private UnixRun(Command command, EventLoop loop, int pid, int pidfd, long startTimestamp, RedirectionPlan plan, IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
+    private UnixRun(Command command, EventLoop loop, int pid, int pidfd, RunConfinement confinement, long startTimestamp, RedirectionPlan plan,
+        IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
     {
         _command = command;
         _loop = loop;
         ProcessId = pid;
         _leader = new ChildProcess(pid, pidfd);
-        _tree = new ProcessTree(_leader);
+        _confinement = confinement;
+        _tree = new ProcessTree(_leader, confinement.Containment);
         _startTimestamp = startTimestamp;
         StartedAt = DateTimeOffset.UtcNow;
         _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress);
@@ -95,7 +97,7 @@ internal sealed class UnixRun : IRunControl
         var pid = RunConfinement.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, loop, pid, pidfd, startTimestamp, plan, stdoutSinks, stderrSinks) { _confinement = confinement };
+        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, stdoutSinks, stderrSinks);
         run.ConnectStdin(plan);
         run.StartFeeders();
         if (loop.IsLoopThread) run.Begin();
@@ -465,12 +467,12 @@ internal sealed class UnixRun : IRunControl
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
         _idleTimer?.Cancel();
-        _confinement.Release(_loop);
+        _confinement.Release(_loop, _tree);
         var usage = _leader.Reap(_confinement.HostPeakBytes);
         _tree.Dispose();
         foreach (var route in _routes)
             if (!route.Pump.Ended) EndPump(route.Pump);
-        var outcome = _endReason ?? LimitOutcome.Of(_command.Limits, _signal, usage) ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
+        var outcome = _endReason ?? LimitOutcome.Of(_command.Limits, _signal, usage, _confinement.MemoryLimitExceeded) ?? (_signal is not null ? Outcome.Signaled : Outcome.Exited);
         var stdout = Captured(_stdout);
         var stderr = Captured(_stderr);
         // Unregistering waits for a running callback, and callbacks only post here, so this cannot deadlock.
