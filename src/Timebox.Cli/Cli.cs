@@ -10,12 +10,16 @@ namespace Timebox.Cli
     /// <summary>The timebox command: parse, supervise, report, and exit (or die) with GNU timeout's status.</summary>
     internal static class Cli
     {
-        private const int TimedOutStatus = 124, FailedStatus = 125, CannotInvokeStatus = 126, NotFoundStatus = 127;
+        internal const int TimedOutStatus = 124, FailedStatus = 125, CannotInvokeStatus = 126, NotFoundStatus = 127;
 
         public static int Main(string[] args)
         {
             // Read before anything else changes signal state.
             var inherited = InheritedSignals.Read();
+            // GNU timeout needs a DURATION first and "batch" is none (GNU: "invalid time interval"), so as the very first
+            // argument the word is free to name the subcommand. A command called batch runs as always: `timebox 5 batch`.
+            if (args.Length > 0 && args[0] == "batch")
+                return BatchHost.InProcess ? BatchCommand.Run(args.AsSpan(1).ToArray(), inherited) : BatchHost.Exec();
             CliOptions options;
             try
             {

@@ -29,6 +29,7 @@ internal static class Messages
 
     public const string Help = """
         Usage: timebox [OPTION]... DURATION COMMAND [ARG]...
+          or:  timebox batch JOBS.jsonl [OPTION]...   (see 'timebox batch --help')
         Start COMMAND, and kill it if still running after DURATION.
 
         Mandatory arguments to long options are mandatory for short options too.

@@ -30,6 +30,16 @@ internal sealed record RunReport(
     {
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartObject();
+        WriteFields(json);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the schema's fields, in the schema's order, into an object the caller has opened: --report closes it at
+    /// once; a batch result line (Batch/ResultLine.cs) adds its own fields after these.
+    /// </summary>
+    public void WriteFields(Utf8JsonWriter json)
+    {
         json.WriteStartArray("command");
         foreach (var argument in Command) json.WriteStringValue(argument);
         json.WriteEndArray();
@@ -45,7 +55,6 @@ internal sealed record RunReport(
         json.WriteNumber("killed_processes", KilledProcesses);
         json.WriteNumber("exit_status", ExitStatus);
         json.WriteString("error", Error);
-        json.WriteEndObject();
     }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, int? value)

@@ -469,6 +469,7 @@ internal sealed class UnixRun : IRunControl
         _idleTimer?.Cancel();
         _confinement.Release(_loop, _tree);
         var usage = _leader.Reap(_confinement.HostPeakBytes);
+        var signalled = _endReason is not null ? _tree.ReachedCount + 1 : 0;
         _tree.Dispose();
         foreach (var route in _routes)
             if (!route.Pump.Ended) EndPump(route.Pump);
@@ -486,7 +487,7 @@ internal sealed class UnixRun : IRunControl
             return;
         }
         _completion.TrySetResult(new RunResult(_command, ProcessId, outcome, _exitCode, _signal, _forced, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage });
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = signalled });
     }
 
     private CapturedOutput Captured(OutputRoute? route) =>

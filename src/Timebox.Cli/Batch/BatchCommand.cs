@@ -1,0 +1,171 @@
+namespace Timebox.Cli;
+
+/// <summary>
+/// `timebox batch JOBS.jsonl [OPTION]...`: reads the jobs, skips those the results file already records, runs the rest
+/// with the library's <see cref="BatchRunner"/>, appends one result line per attempt as it ends, shows progress, and
+/// ends with a summary table (and the HTML report). Only this path touches any of the batch code: `timebox DURATION
+/// COMMAND` never does.
+/// </summary>
+internal static class BatchCommand
+{
+    private const int SomeFailedStatus = 1;
+
+    public static int Run(string[] args, InheritedSignals inherited)
+    {
+        BatchSettings settings;
+        try
+        {
+            if (BatchCommandLine.Parse(args, out settings) == BatchCommandLine.Request.Help)
+                return Messages.Out(BatchHelp.Text) ? 0 : Cli.FailedStatus;
+        }
+        catch (UsageException exception)
+        {
+            if (exception.Diagnostic is { } diagnostic) Messages.Error(diagnostic);
+            Descriptors.WriteAll(2, "Try 'timebox batch --help' for more information.\n"u8);
+            return Cli.FailedStatus;
+        }
+        return RunAsync(settings, inherited).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(BatchSettings settings, InheritedSignals inherited)
+    {
+        byte[] content;
+        try
+        {
+            content = settings.JobsPath == "-" ? ReadStandardInput() : File.ReadAllBytes(settings.JobsPath);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Messages.Error($"batch: cannot read jobs {Quoting.Quote(settings.JobsPath)}: {exception.Message}");
+            return Cli.FailedStatus;
+        }
+        var (jobs, malformed) = JobFile.Parse(content);
+        var jobsName = settings.JobsPath == "-" ? "stdin" : settings.JobsPath;
+        foreach (var line in malformed) Messages.Error($"{jobsName}:{TextFormat.Number(line.Line)}: {line.Reason}; line skipped");
+
+        var resultsPath = settings.EffectiveResultsPath;
+        ResultsFile results;
+        try
+        {
+            results = ResultsFile.Open(resultsPath);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Messages.Error($"batch: cannot open results {Quoting.Quote(resultsPath)}: {exception.Message}");
+            return Cli.FailedStatus;
+        }
+        using var resultsFile = results;
+        if (results.DroppedPartialLine) Messages.Error($"batch: {Quoting.Quote(resultsPath)} ended with an incomplete line (a run was killed while writing it): removed");
+        if (results.UnreadableLines > 0) Messages.Error($"batch: {Quoting.Quote(resultsPath)}: {TextFormat.Number(results.UnreadableLines)} lines are not result lines: ignored");
+
+        // Opened before anything runs, as --report is: an unwritable report is an error before the fact, not after.
+        FileStream? html = null;
+        if (settings.HtmlPath is { } htmlPath)
+        {
+            try
+            {
+                html = new FileStream(htmlPath, FileMode.Create, FileAccess.Write);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                Messages.Error($"batch: cannot write HTML report {Quoting.Quote(htmlPath)}: {exception.Message}");
+                return Cli.FailedStatus;
+            }
+        }
+        using var htmlFile = html;
+
+        var (toRun, alreadyDone, alreadyFailed) = ResumePlan.Make(jobs, results.Recorded, settings);
+        var runner = new BatchRunner(new BatchOptions
+        {
+            MaxParallelism = settings.Parallelism,
+            MaxAttempts = settings.Retries + 1,
+            RetryOn = ResumePlan.RetryOutcomes(settings),
+            FailFast = settings.FailFast,
+            Timeout = BatchDeadline(settings.BatchTimeout),
+        });
+        var tally = new BatchTally(toRun.Count, alreadyDone, malformed.Count, settings.Parallelism);
+        var allSucceeded = alreadyFailed == 0 && malformed.Count == 0;
+        var failedStatus = 0;
+        using (var view = ProgressView.Create(settings.Progress, tally, runner))
+        using (var signals = new BatchSignals(inherited,
+            first: _ =>
+            {
+                view.Notice($"stopping: {TextFormat.Number(runner.Running.Count)} running jobs get the termination sequence; press Ctrl-C again to kill them now");
+                runner.Stop();
+            },
+            again: _ =>
+            {
+                view.Notice("killing the running jobs");
+                runner.Kill();
+            }))
+        {
+            try
+            {
+                await foreach (var attempt in runner.RunAsync(toRun).ConfigureAwait(false))
+                {
+                    using (attempt.Result)
+                    {
+                        if (failedStatus == 0)
+                        {
+                            try
+                            {
+                                results.Append(ResultLine.Build(attempt, settings));
+                            }
+                            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                            {
+                                view.Notice($"batch: cannot write results: {exception.Message}; stopping");
+                                failedStatus = Cli.FailedStatus;
+                                runner.Stop();
+                            }
+                        }
+                    }
+                    var record = tally.Add(attempt);
+                    if (!attempt.WillRetry && !attempt.Succeeded) allSucceeded = false;
+                    view.OnAttempt(record);
+                }
+            }
+#pragma warning disable CA1031 // reported as timebox's own failure (125) after everything in flight has ended
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                view.Notice($"batch: {exception.Message}");
+                failedStatus = Cli.FailedStatus;
+            }
+            view.End();
+            Terminal.Write(SummaryTable.Render(tally, resultsPath, view.UsesColor));
+
+            if (htmlFile is not null)
+            {
+                try
+                {
+                    htmlFile.Write(System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(tally, jobsName, resultsPath)));
+                }
+                catch (IOException exception)
+                {
+                    Messages.Error($"batch: cannot write HTML report: {exception.Message}");
+                    failedStatus = Cli.FailedStatus;
+                }
+            }
+
+            if (signals.First is var signal and > 0) return 128 + signal;
+            if (failedStatus != 0) return failedStatus;
+            if (runner.StopReason == BatchStopReason.TimedOut) return Cli.TimedOutStatus;
+            return allSucceeded && runner.StopReason == BatchStopReason.None ? 0 : SomeFailedStatus;
+        }
+    }
+
+    /// <summary>--batch-timeout as a deadline: none for 0 or a value too large to expire; at least a tick for a tiny one (it expires at once).</summary>
+    private static TimeSpan? BatchDeadline(double seconds)
+    {
+        if (seconds <= 0 || DurationParser.ToDelay(seconds) is not { } deadline) return null;
+        return deadline > TimeSpan.Zero ? deadline : TimeSpan.FromTicks(1);
+    }
+
+    private static byte[] ReadStandardInput()
+    {
+        using var stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read);
+        using var memory = new MemoryStream();
+        stdin.CopyTo(memory);
+        return memory.ToArray();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace Timebox.Cli;
+
+/// <summary>
+/// Parses `timebox batch JOBS [OPTION]...`. Unlike the main command line, options may come before or after the job
+/// file (GNU getopt's default, permuting order): nothing here is passed on to a command.
+/// </summary>
+internal static class BatchCommandLine
+{
+    public enum Request { Run, Help }
+
+    /// <summary>The outcome names --retry-on accepts (those of the report schema a job can retry); "exited" means a non-zero exit.</summary>
+    public static readonly string[] RetryableOutcomes = [ReportOutcome.Exited, ReportOutcome.Signaled, ReportOutcome.TimedOut, ReportOutcome.IdleTimedOut];
+
+    private static readonly OptionSpec Jobs = new("jobs", 'j', TakesValue: true);
+    private static readonly OptionSpec Results = new("results", null, TakesValue: true);
+    private static readonly OptionSpec Html = new("html", null, TakesValue: true);
+    private static readonly OptionSpec OutputDir = new("output-dir", null, TakesValue: true);
+    private static readonly OptionSpec InlineLimit = new("inline-limit", null, TakesValue: true);
+    private static readonly OptionSpec Retries = new("retries", null, TakesValue: true);
+    private static readonly OptionSpec RetryOn = new("retry-on", null, TakesValue: true);
+    private static readonly OptionSpec FailFast = new("fail-fast", null, TakesValue: false);
+    private static readonly OptionSpec BatchTimeout = new("batch-timeout", null, TakesValue: true);
+    private static readonly OptionSpec Progress = new("progress", null, TakesValue: true);
+    private static readonly OptionSpec Help = new("help", null, TakesValue: false);
+
+    private static readonly OptionSpec[] All = [Jobs, Results, Html, OutputDir, InlineLimit, Retries, RetryOn, FailFast, BatchTimeout, Progress, Help];
+
+    public static Request Parse(IReadOnlyList<string> args, out BatchSettings settings)
+    {
+        var parsed = new BatchSettings();
+        var help = false;
+        var operands = new List<string>();
+        var rest = args.ToList();
+        while (rest.Count > 0)
+        {
+            var first = GnuOptionParser.Parse(rest, All, (option, value) => Apply(parsed, option, value!, ref help));
+            if (help) break;
+            if (first >= rest.Count) break;
+            // "--" ends the options: everything after it is an operand.
+            if (first > 0 && rest[first - 1] == "--")
+            {
+                operands.AddRange(rest.Skip(first));
+                break;
+            }
+            operands.Add(rest[first]);
+            rest = rest.Skip(first + 1).ToList();
+        }
+        settings = parsed;
+        if (help) return Request.Help;
+        if (operands.Count == 0) throw new UsageException("batch: missing job file operand");
+        if (operands.Count > 1) throw new UsageException($"batch: extra operand {Quoting.Quote(operands[1])}");
+        parsed.JobsPath = operands[0];
+        if (parsed.JobsPath == "-" && parsed.ResultsPath is null) throw new UsageException("batch: reading jobs from standard input needs --results");
+        return Request.Run;
+    }
+
+    private static void Apply(BatchSettings settings, OptionSpec option, string value, ref bool help)
+    {
+        if (option == Help) help = true;
+        else if (option == Jobs) settings.Parallelism = PositiveInt(value, "number of parallel jobs", min: 1);
+        else if (option == Results) settings.ResultsPath = NonEmpty(value, "results file");
+        else if (option == Html) settings.HtmlPath = NonEmpty(value, "HTML report file");
+        else if (option == OutputDir) settings.OutputDirectory = NonEmpty(value, "output directory");
+        else if (option == InlineLimit) settings.InlineLimit = PositiveInt(value, "inline limit", min: 0);
+        else if (option == Retries) settings.Retries = PositiveInt(value, "number of retries", min: 0);
+        else if (option == RetryOn) settings.RetryOn = OutcomeList(value);
+        else if (option == FailFast) settings.FailFast = true;
+        else if (option == BatchTimeout) settings.BatchTimeout = DurationParser.Parse(value);
+        else if (option == Progress)
+        {
+            settings.Progress = value switch
+            {
+                "auto" => ProgressMode.Auto,
+                "live" => ProgressMode.Live,
+                "plain" => ProgressMode.Plain,
+                "none" => ProgressMode.None,
+                _ => throw new UsageException($"batch: invalid progress mode {Quoting.Quote(value)} (auto, live, plain or none)"),
+            };
+        }
+    }
+
+    private static int PositiveInt(string value, string what, int min)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min)
+            throw new UsageException($"batch: invalid {what} {Quoting.Quote(value)}");
+        return number;
+    }
+
+    private static string NonEmpty(string value, string what) =>
+        value.Length > 0 ? value : throw new UsageException($"batch: invalid {what} ''");
+
+    private static HashSet<string> OutcomeList(string value)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!RetryableOutcomes.Contains(name, StringComparer.Ordinal))
+                throw new UsageException($"batch: invalid outcome {Quoting.Quote(name)} for --retry-on ({string.Join(", ", RetryableOutcomes)})");
+            set.Add(name);
+        }
+        return set;
+    }
+}

@@ -1,0 +1,46 @@
+namespace Timebox.Cli;
+
+/// <summary>
+/// The --report object of one attempt of a batch job, filled from the library's result the way the CLI fills it from
+/// its own supervisor: same outcome names, same exit status rules (124 on timeout, 126/127 when it could not start,
+/// 128+N when killed by signal N, 137 when a timed-out command needed SIGKILL, as GNU's --preserve-status rule says).
+/// </summary>
+internal static class BatchRunReport
+{
+    public static RunReport From(BatchResult attempt)
+    {
+        var command = attempt.Job.Command;
+        IReadOnlyList<string> argv = [command.Program, .. command.Arguments];
+        if (attempt.Result is not { } result)
+        {
+            var failure = StartFailure.From(attempt.StartError!);
+            return new RunReport(argv, ReportOutcome.StartFailed, null, null, false, attempt.StartedAt,
+                Milliseconds(attempt.Duration), 0, 0, 0, 0, failure.NotFound ? Cli.NotFoundStatus : Cli.CannotInvokeStatus, failure.Reason);
+        }
+        var usage = result.Usage;
+        return new RunReport(argv, OutcomeName(result), result.ExitCode, result.Signal, result.Forced, result.StartedAt,
+            Milliseconds(result.Duration), Milliseconds(usage?.UserCpuTime ?? TimeSpan.Zero), Milliseconds(usage?.SystemCpuTime ?? TimeSpan.Zero),
+            usage?.PeakResidentSetBytes ?? 0, result.SignalledProcesses, ExitStatus(result), null);
+    }
+
+    /// <summary>The report's outcome name (the schema has no names for the library's limit outcomes: their processes died of a signal).</summary>
+    public static string OutcomeName(RunResult result) => result.Outcome switch
+    {
+        Outcome.TimedOut => ReportOutcome.TimedOut,
+        Outcome.IdleTimedOut => ReportOutcome.IdleTimedOut,
+        Outcome.Canceled or Outcome.OutputLimitExceeded => ReportOutcome.Canceled,
+        _ when result.Signal is not null => ReportOutcome.Signaled,
+        _ => ReportOutcome.Exited,
+    };
+
+    /// <summary>What `timebox DURATION COMMAND` would have exited with for this run.</summary>
+    public static int ExitStatus(RunResult result)
+    {
+        var timedOut = result.Outcome is Outcome.TimedOut or Outcome.IdleTimedOut;
+        if (result.ExitCode is { } code) return timedOut ? Cli.TimedOutStatus : code;
+        if (result.Signal is { } signal) return timedOut && signal != Signals.Kill ? Cli.TimedOutStatus : 128 + signal;
+        return timedOut ? Cli.TimedOutStatus : Cli.FailedStatus;
+    }
+
+    private static double Milliseconds(TimeSpan time) => Math.Round(time.TotalMilliseconds, 3);
+}
