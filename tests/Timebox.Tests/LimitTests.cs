@@ -169,7 +169,6 @@ public sealed class LimitTests : ChildTest
         Assert.InRange(started, 1, 99);
         Assert.StartsWith("failed: ", lines[1], StringComparison.Ordinal);
         Assert.Contains("Resource temporarily unavailable", lines[1], StringComparison.Ordinal);
-        Assert.True(LoggedProcesses.Count > 1);
     }
 
     [Fact]
