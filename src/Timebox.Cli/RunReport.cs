@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Timebox.Cli;
@@ -26,9 +27,15 @@ internal sealed record RunReport(
     int ExitStatus,
     string? Error)
 {
+    /// <summary>
+    /// How reports are written: only what JSON requires is escaped, so a command line reads as typed (the default encoder
+    /// writes <c>&gt;&amp;2</c> as <c>\u003E\u00262</c>, which is valid but hard to read).
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public void WriteTo(Stream stream)
     {
-        using var json = new Utf8JsonWriter(stream);
+        using var json = new Utf8JsonWriter(stream, WriterOptions);
         json.WriteStartObject();
         WriteFields(json);
         json.WriteEndObject();

@@ -16,7 +16,7 @@ internal static class ResultLine
     public static byte[] Build(BatchResult attempt, BatchSettings settings)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, RunReport.WriterOptions))
         {
             json.WriteStartObject();
             BatchRunReport.From(attempt).WriteFields(json);
