@@ -4,13 +4,14 @@ namespace Timebox.Output;
 /// Everything one output stream read by the host flows through: the pump on the event loop, the capture, the queue and
 /// feeder task of its streams and callbacks, and the queue the caller reads when it is piped.
 /// </summary>
-internal sealed class OutputRoute
+internal sealed class OutputRoute : IOutputReader
 {
     private readonly OutputConsumers _consumers;
 
-    private OutputRoute(OutputPump pump, OutputConsumers consumers)
+    /// <summary>Builds the route over the host's read end of the pipe (non-blocking, owned from now on).</summary>
+    public OutputRoute(int fd, OutputConsumers consumers)
     {
-        Pump = pump;
+        Pump = new OutputPump(fd, consumers);
         _consumers = consumers;
     }
 
@@ -21,6 +22,12 @@ internal sealed class OutputRoute
     public SinkFeeder? Feeder => _consumers.Feeder;
 
     public ConsumerClaim? Claim => _consumers.Claim;
+
+    public IReadOnlyList<ChunkQueue> Queues => _consumers.Queues;
+
+    public bool Paused => Pump.Paused;
+
+    public bool Ended => Pump.Ended;
 
     /// <summary>Opens what the target needs beyond the pipe (files of a tee), so an unusable path fails before anything runs.</summary>
     public static IReadOnlyList<IOutputSink> OpenSinks(Command command, OutputTarget target, OutputSource source)
@@ -50,14 +57,6 @@ internal sealed class OutputRoute
             foreach (var sink in sinks.OfType<StreamSink>()) _ = sink.CompleteAsync(CancellationToken.None);
             throw;
         }
-    }
-
-    /// <summary>Builds the route over the host's read end of the pipe (non-blocking, owned from now on).</summary>
-    public static OutputRoute Create(Command command, OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks,
-        IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
-    {
-        var consumers = OutputConsumers.Create(command, target, source, sinks, idleClock, nextSequence, resume, streamClosed);
-        return new OutputRoute(new OutputPump(fd, consumers), consumers);
     }
 
     private static FileStream OpenFile(Command command, OutputTarget file)

@@ -1,7 +1,9 @@
+using Timebox.Execution;
+
 namespace Timebox.Platform.Unix;
 
 /// <summary>A one-shot timer of the <see cref="EventLoop"/>; canceling only marks it, the loop drops it when it comes due.</summary>
-internal sealed class LoopTimer(Action action)
+internal sealed class LoopTimer(Action action) : IRunTimer
 {
     public bool Canceled { get; private set; }
 

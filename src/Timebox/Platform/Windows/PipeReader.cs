@@ -12,7 +12,7 @@ namespace Timebox.Platform.Windows;
 /// read itself runs under the run's lock, so the run sees the same single-threaded picture as the Unix event loop.
 /// </summary>
 [SupportedOSPlatform("windows")]
-internal sealed unsafe class PipeReader
+internal sealed unsafe class PipeReader : IOutputReader
 {
     private const int ReadSize = 1 << 16;
 
@@ -26,7 +26,8 @@ internal sealed unsafe class PipeReader
     private byte[]? _scratch;
     private TaskCompletionSource? _resumed;
 
-    private PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputConsumers consumers)
+    /// <summary>Reads the host's end of the pipe (owned from now on) into <paramref name="consumers"/>.</summary>
+    public PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputConsumers consumers)
     {
         (_pipe, _handle) = pipe;
         _consumers = consumers;
@@ -54,11 +55,6 @@ internal sealed unsafe class PipeReader
     public CancellationToken StopToken => _stop.Token;
 
     public FileStream Pipe => _pipe;
-
-    /// <summary>Builds what the target asks for around the host's end of the pipe (as <see cref="OutputRoute.Create"/> does on Unix).</summary>
-    public static PipeReader Create(Command command, OutputTarget target, OutputSource source, (FileStream, SafeFileHandle) pipe,
-        IReadOnlyList<IOutputSink> sinks, IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed) =>
-        new(pipe, OutputConsumers.Create(command, target, source, sinks, idleClock, nextSequence, resume, streamClosed));
 
     /// <summary>Where the next read goes.</summary>
     public Memory<byte> NextBuffer() => Capture is not null ? Capture.GetMemory() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Timebox.Execution;
 
 namespace Timebox.Platform.Windows;
 
@@ -6,7 +7,7 @@ namespace Timebox.Platform.Windows;
 /// A one-shot timer of a Windows run (a thread-pool timer, no thread of its own). Its action runs under the run's lock and
 /// never after <see cref="Cancel"/>, which is called under that lock, so a canceled timer cannot act on a later phase.
 /// </summary>
-internal sealed class RunTimer : IDisposable
+internal sealed class RunTimer : IRunTimer, IDisposable
 {
     // System.Threading.Timer takes at most 0xfffffffe ms; a longer wait is made of several.
     private static readonly TimeSpan LongestWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
