@@ -50,8 +50,18 @@ public sealed class ScaleTests : ChildTest
     [Fact]
     public async Task Two_thousand_mixed_runs_leak_no_descriptor_thread_or_process()
     {
-        // Warm up so that lazily created runtime state (thread pool, event loop) is counted in the baseline.
-        await new Command("true").RunAsync();
+        static Command Mixed(int i) => (i % 10) switch
+        {
+            0 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.Zero),
+            1 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.FromMilliseconds(50)),
+            2 or 3 => new Command("false"),
+            4 => new Command("echo", "streamed").WithStdout(OutputTarget.ToStream(Stream.Null)).WithStdin(StdinSource.FromString("in")),
+            _ => new Command("echo", "x"),
+        };
+
+        // Warm up with one run of each kind, so that lazily created runtime state (thread pool, event loop, assemblies and
+        // their symbol files loaded on first use) is counted in the baseline.
+        foreach (var kind in Enumerable.Range(0, 10)) await Mixed(kind).RunAsync();
         var fdsBefore = Proc.CountOpenFds();
         var threadsBefore = Proc.ThreadCount();
 
@@ -61,15 +71,7 @@ public sealed class ScaleTests : ChildTest
             await gate.WaitAsync();
             try
             {
-                var command = (i % 10) switch
-                {
-                    0 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.Zero),
-                    1 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.FromMilliseconds(50)),
-                    2 or 3 => new Command("false"),
-                    4 => new Command("echo", "streamed").WithStdout(OutputTarget.ToStream(Stream.Null)).WithStdin(StdinSource.FromString("in")),
-                    _ => new Command("echo", "x"),
-                };
-                return await command.RunAsync();
+                return await Mixed(i).RunAsync();
             }
             finally
             {
