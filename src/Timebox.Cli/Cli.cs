@@ -39,18 +39,7 @@ namespace Timebox.Cli
             }
 
             FileStream? report = null;
-            if (options.ReportPath is { } reportPath)
-            {
-                try
-                {
-                    report = new FileStream(reportPath, FileMode.Create, FileAccess.Write);
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    Messages.Error($"cannot write report {Quoting.Quote(reportPath)}: {exception.Message}");
-                    return FailedStatus;
-                }
-            }
+            if (options.ReportPath is { } reportPath && (report = ReportFile.Create(reportPath, "cannot write report")) is null) return FailedStatus;
 
             var result = new Supervisor(options, inherited).Run();
             var (status, dieOf) = ExitStatusOf(result, options);

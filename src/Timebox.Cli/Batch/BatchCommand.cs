@@ -58,20 +58,8 @@ internal static class BatchCommand
         if (results.DroppedPartialLine) Messages.Error($"batch: {Quoting.Quote(resultsPath)} ended with an incomplete line (a run was killed while writing it): removed");
         if (results.UnreadableLines > 0) Messages.Error($"batch: {Quoting.Quote(resultsPath)}: {TextFormat.Number(results.UnreadableLines)} lines are not result lines: ignored");
 
-        // Opened before anything runs, as --report is: an unwritable report is an error before the fact, not after.
         FileStream? html = null;
-        if (settings.HtmlPath is { } htmlPath)
-        {
-            try
-            {
-                html = new FileStream(htmlPath, FileMode.Create, FileAccess.Write);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                Messages.Error($"batch: cannot write HTML report {Quoting.Quote(htmlPath)}: {exception.Message}");
-                return Cli.FailedStatus;
-            }
-        }
+        if (settings.HtmlPath is { } htmlPath && (html = ReportFile.Create(htmlPath, "batch: cannot write HTML report")) is null) return Cli.FailedStatus;
         using var htmlFile = html;
 
         var (toRun, alreadyDone, alreadyFailed) = ResumePlan.Make(jobs, results.Recorded, settings);
