@@ -80,7 +80,7 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task Idle_timeout_ends_a_command_that_stops_writing_and_relays_its_output()
     {
-        var result = await RunTool("timebox", Concat(["--idle-timeout", "0.5", "30"], ChildArgs("print", "a", "sleep", "100", "eprint", "b", "hold")));
+        var result = await RunTool("timebox", Concat(["--idle-timeout", "2", "30"], ChildArgs("print", "a", "sleep", "100", "eprint", "b", "hold")));
         Assert.Equal(124, result.ExitCode);
         Assert.Equal("a\n", result.Stdout.Text);
         Assert.Equal("b\n", result.Stderr.Text);
@@ -90,8 +90,9 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task Idle_timeout_spares_a_command_that_keeps_writing()
     {
-        var actions = Enumerable.Range(0, 8).SelectMany(i => new[] { "print", $"{i}", "sleep", "150" }).Append("exit").Append("0").ToArray();
-        var result = await RunTool("timebox", Concat(["--idle-timeout", "0.6", "30"], ChildArgs(actions)));
+        // Silence before the first line counts: 2 s leaves room for a .NET start-up on a loaded machine.
+        var actions = Enumerable.Range(0, 8).SelectMany(i => new[] { "print", $"{i}", "sleep", "300" }).Append("exit").Append("0").ToArray();
+        var result = await RunTool("timebox", Concat(["--idle-timeout", "2", "30"], ChildArgs(actions)));
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(string.Concat(Enumerable.Range(0, 8).Select(i => $"{i}\n")), result.Stdout.Text);
     }
@@ -99,7 +100,7 @@ public sealed class BeyondGnuTests : CliTest
     [Fact]
     public async Task Report_describes_a_timed_out_run()
     {
-        var (result, root) = await RunWithReportAsync(Concat(["-k", "0.5", "0.5"], ChildArgs("ignore-term", "hold")));
+        var (result, root) = await RunWithReportAsync(Concat(["-k", "0.5", "2"], ChildArgs("ignore-term", "hold")));
         Assert.Equal(137, ShellStatus(result));
         Assert.Equal(TestChild.Path, root.GetProperty("command")[0].GetString());
         Assert.Equal("timed_out", root.GetProperty("outcome").GetString());

@@ -51,7 +51,8 @@ public sealed class GnuCompatibilityTests : CliTest
     public async Task Kill_after_escalates_to_SIGKILL_when_the_signal_is_ignored(string tool, string option, string? value)
     {
         string[] options = value is null ? [option] : [option, value];
-        var result = await RunTool(tool, Concat([.. options, "0.5"], ChildArgs("ignore-term", "hold")));
+        // The command must have ignored TERM before the deadline: 2 s leave room for a .NET start-up on a loaded machine.
+        var result = await RunTool(tool, Concat([.. options, "2"], ChildArgs("ignore-term", "hold")));
         // GNU timeout sends SIGKILL to its whole process group, itself included, and timebox dies of it the same way.
         Assert.Equal(137, ShellStatus(result));
         Assert.True(result.Duration < Generous, $"took {result.Duration}");
@@ -265,7 +266,7 @@ public sealed class GnuCompatibilityTests : CliTest
     [Theory, MemberData(nameof(BothTools))]
     public async Task Verbose_reports_each_signal_sent(string tool)
     {
-        var result = await RunTool(tool, Concat(["-v", "-k", "0.5", "0.5"], ChildArgs("ignore-term", "hold")));
+        var result = await RunTool(tool, Concat(["-v", "-k", "0.5", "2"], ChildArgs("ignore-term", "hold")));
         var lines = Diagnostics(result, tool).Split('\n');
         Assert.Equal($"TOOL: sending signal TERM to command '{TestChild.Path}'", lines[0]);
         Assert.Equal($"TOOL: sending signal KILL to command '{TestChild.Path}'", lines[1]);
@@ -290,7 +291,7 @@ public sealed class GnuCompatibilityTests : CliTest
     [InlineData("timeout")]
     public async Task Foreground_with_kill_after_exits_137_instead_of_dying(string tool)
     {
-        var result = await RunTool(tool, Concat(["--foreground", "-k", "0.3", "0.3"], ChildArgs("ignore-term", "hold")));
+        var result = await RunTool(tool, Concat(["--foreground", "-k", "0.3", "2"], ChildArgs("ignore-term", "hold")));
         Assert.Equal(137, result.ExitCode);
     }
 
