@@ -16,7 +16,10 @@ public abstract class ContainmentScenario : ChildTest
     protected Command DaemonTree(ContainmentMechanism mechanism, params string[] leaderActions) =>
         Child(["spawn", "double-fork", "[", "hold", "]", .. leaderActions]).WithContainment(mechanism);
 
-    /// <summary>Waits until the intermediate has exited, and checks that the daemon was reparented away from the tree.</summary>
+    /// <summary>
+    /// Waits until the intermediate has exited and the daemon has left the leader's process group (it logs itself before its
+    /// setsid), and checks that the daemon was reparented away from the tree.
+    /// </summary>
     protected void WaitForOrphanedDaemon()
     {
         // Each TestChild logs itself first thing: the leader, then the intermediate, then the daemon it starts.
@@ -24,9 +27,9 @@ public abstract class ContainmentScenario : ChildTest
         var logged = LoggedProcesses;
         var (leader, intermediate, daemon) = (logged[0].Pid, logged[1], logged[2].Pid);
         var deadline = DateTime.UtcNow + Generous;
-        while (Proc.IsSameAndAlive(intermediate.Pid, intermediate.StartTime))
+        while (Proc.IsSameAndAlive(intermediate.Pid, intermediate.StartTime) || Proc.GroupOf(daemon) == leader)
         {
-            Assert.True(DateTime.UtcNow < deadline, "The intermediate of the double fork did not exit.");
+            Assert.True(DateTime.UtcNow < deadline, "The intermediate of the double fork did not exit, or the daemon did not leave the group.");
             Thread.Sleep(10);
         }
         Assert.NotEqual(leader, Proc.ParentOf(daemon));

@@ -70,10 +70,10 @@ public sealed class StreamingTests : ChildTest
     [Fact]
     public async Task Stopping_the_enumeration_early_does_not_block_the_program()
     {
-        await using var process = Child("lines", "200000", "0", "print", "done").WithStdout(OutputTarget.Pipe).WithTimeout(Generous).Start();
+        // 20 MB: far past the 1 MiB a reader may leave unread before the program blocks.
+        await using var process = Child("text-out", "20000000", "print", "done").WithStdout(OutputTarget.Pipe).WithTimeout(Generous).Start();
 
-        await foreach (var line in process.ReadLinesAsync())
-            if (line.Text == "line 3") break;
+        await foreach (var line in process.ReadLinesAsync()) break;
 
         var result = await process.WaitAsync();
         Assert.Equal(Outcome.Exited, result.Outcome);

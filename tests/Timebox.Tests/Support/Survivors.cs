@@ -136,6 +136,9 @@ public static class Proc
     /// <summary>The parent of <paramref name="pid"/>, or null if it is gone.</summary>
     public static int? ParentOf(int pid) => TryReadStat(pid, out var stat) ? stat.ParentPid : null;
 
+    /// <summary>The process group of <paramref name="pid"/>, or null if it is gone.</summary>
+    public static int? GroupOf(int pid) => TryReadStat(pid, out var stat) ? stat.Group : null;
+
     /// <summary>The process state letter from /proc/PID/stat (R, S, T, Z, ...), or null if it is gone.</summary>
     public static char? State(int pid) => TryReadStat(pid, out var stat) ? stat.State : null;
 
@@ -217,22 +220,23 @@ public static class Proc
         }
 
         // "pid (comm) state ppid ... starttime(22) ...": comm may hold spaces and ')', so split
-        // after the last ')'. Field 3 (state) is then index 0, ppid index 1, starttime index 19.
+        // after the last ')'. Field 3 (state) is then index 0, ppid index 1, pgrp index 2, starttime index 19.
         var close = text.LastIndexOf(')');
         var fields = close < 0 ? [] : text[(close + 2)..].Split(' ');
         if (fields.Length < 20
             || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ppid)
+            || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group)
             || !long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
         {
             stat = default;
             return false;
         }
 
-        stat = new Stat(pid, fields[0][0], ppid, start);
+        stat = new Stat(pid, fields[0][0], ppid, group, start);
         return true;
     }
 
-    private readonly record struct Stat(int Pid, char State, int ParentPid, long StartTime);
+    private readonly record struct Stat(int Pid, char State, int ParentPid, int Group, long StartTime);
 
     private static class NativeMethods
     {
