@@ -11,9 +11,13 @@ internal static unsafe partial class Libc
 
     public const short POSIX_SPAWN_CLOEXEC_DEFAULT = 0x4000;
 
-    [LibraryImport(Lib, SetLastError = true)] public static partial int kqueue();
-    [LibraryImport(Lib, SetLastError = true)] public static partial int kevent(int kq, byte* changes, int changeCount, byte* events, int eventCount, long* timeout);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int sysctl(int* name, uint nameLength, void* oldValue, nuint* oldLength, void* newValue, nuint newLength);
-    [LibraryImport(Lib, SetLastError = true)] public static partial int pipe(int* fds);
-    [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addinherit_np(void* actions, int fd);
+    // Named apart from "libc": the timebox CLI binds "libc" at link time (DirectPInvoke), and glibc has none of these.
+    // A build that keeps the macOS paths (an unoptimized NativeAOT publish) must not need them to link on Linux.
+    private const string Darwin = "/usr/lib/libSystem.B.dylib";
+
+    [LibraryImport(Darwin, SetLastError = true)] public static partial int kqueue();
+    [LibraryImport(Darwin, SetLastError = true)] public static partial int kevent(int kq, byte* changes, int changeCount, byte* events, int eventCount, long* timeout);
+    [LibraryImport(Darwin, SetLastError = true)] public static partial int sysctl(int* name, uint nameLength, void* oldValue, nuint* oldLength, void* newValue, nuint newLength);
+    [LibraryImport(Darwin, SetLastError = true)] public static partial int pipe(int* fds);
+    [LibraryImport(Darwin)] public static partial int posix_spawn_file_actions_addinherit_np(void* actions, int fd);
 }
