@@ -37,8 +37,8 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
     public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken)
     {
-        var workingDirectory = CheckWorkingDirectory(command);
-        CheckSpillDirectory(command);
+        var workingDirectory = StartChecks.WorkingDirectory(command) ?? Environment.CurrentDirectory;
+        StartChecks.SpillDirectory(command);
         var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
         var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
@@ -121,21 +121,6 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         var reached = _tree.ReachedCount + 1;
         _tree.Dispose();
         return (usage, LimitOutcome.Of(Command.Limits, ExitSignal, usage, _confinement.MemoryLimitExceeded), reached);
-    }
-
-    private static string CheckWorkingDirectory(Command command)
-    {
-        if (command.WorkingDirectory is not { } directory) return Environment.CurrentDirectory;
-        var full = Path.GetFullPath(directory);
-        if (File.Exists(full)) throw new WorkingDirectoryException(command, directory, "is not a directory");
-        if (!Directory.Exists(full)) throw new WorkingDirectoryException(command, directory, "does not exist");
-        return full;
-    }
-
-    private static void CheckSpillDirectory(Command command)
-    {
-        if (command.SpillDirectory is { } directory && !Directory.Exists(directory))
-            throw new OutputTargetException(command, directory, new DirectoryNotFoundException($"The spill directory '{directory}' does not exist."));
     }
 
     private OutputRoute? Route(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>

@@ -43,9 +43,8 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
     public static WindowsRun Start(Command command, CancellationToken cancellationToken)
     {
         JobObject.CheckLimits(command);
-        var workingDirectory = CheckWorkingDirectory(command);
-        if (command.SpillDirectory is { } spill && !Directory.Exists(spill))
-            throw new OutputTargetException(command, spill, new DirectoryNotFoundException($"The spill directory '{spill}' does not exist."));
+        var workingDirectory = StartChecks.WorkingDirectory(command);
+        StartChecks.SpillDirectory(command);
         var environment = WindowsEnvironment.Block(command, out var pathVariable, out var pathExtVariable);
         var program = ProgramSearch.Resolve(command, pathVariable, pathExtVariable, workingDirectory ?? Environment.CurrentDirectory);
         var (application, commandLine) = CommandLine.For(command, program);
@@ -140,15 +139,6 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         _job.Dispose();
         _process.Dispose();
         return (usage, limitOutcome, 1);
-    }
-
-    private static string? CheckWorkingDirectory(Command command)
-    {
-        if (command.WorkingDirectory is not { } directory) return null;
-        var full = Path.GetFullPath(directory);
-        if (File.Exists(full)) throw new WorkingDirectoryException(command, directory, "is not a directory");
-        if (!Directory.Exists(full)) throw new WorkingDirectoryException(command, directory, "does not exist");
-        return full;
     }
 
     private PipeReader? Reader(OutputTarget target, OutputSource source, (FileStream, SafeFileHandle)? pipe, IReadOnlyList<IOutputSink> sinks) =>
