@@ -44,6 +44,7 @@ internal static partial class Program
           fork-loop MAX            start copies that hold, up to MAX, until starting one fails; print
                                    'started N' and, if one failed, 'failed: REASON'
           cat PATH                 copy the file PATH to stdout
+          threads N                start N threads that sleep forever (a process slow to die: each thread must exit)
 
         """;
 
@@ -126,11 +127,20 @@ internal static partial class Program
             case "open-files": OpenFiles(NextInt(action, rest)); break;
             case "fork-loop": ForkLoop(NextInt(action, rest)); break;
             case "cat": WriteText(Stdout, File.ReadAllText(Next(action, rest))); break;
+            case "threads": StartSleepingThreads(NextInt(action, rest)); break;
             default: throw new UsageException($"unknown action '{action}'");
         }
     }
 
     // ---- actions -------------------------------------------------------------------------
+
+    private static void StartSleepingThreads(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            new Thread(() => Thread.Sleep(Timeout.Infinite), maxStackSize: 64 * 1024) { IsBackground = true }.Start();
+        }
+    }
 
     private static void WritePattern(Stream stream, long count)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Timebox.Tests.Support;
 
 namespace Timebox.Tests;
 
@@ -74,6 +75,29 @@ public sealed class TerminationTests : ChildTest
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal(Signals.Kill, result.Signal);
         Assert.True(result.Forced);
+    }
+
+    [Fact]
+    public async Task When_a_kill_returns_the_killed_processes_are_already_gone()
+    {
+        // A process that does not hold the pipes, so their end says nothing of it, and that is slow to die once killed:
+        // each of its 2,000 threads has to run to exit. This looks once, at once, where other tests wait for survivors to go.
+        var ready = Path.Combine(Path.GetTempPath(), $"timebox-ready-{Guid.NewGuid():N}");
+        await using var process = Program("sh", "-c", $"'{TestChild.Path}' threads 2000 write-file '{ready}' 1 hold >/dev/null 2>&1 & wait").Start();
+        var deadline = DateTime.UtcNow + Generous;
+        while (!File.Exists(ready) || new FileInfo(ready).Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The child did not start its threads in time.");
+            Thread.Sleep(10);
+        }
+        File.Delete(ready);
+        var slowToDie = Assert.Single(Proc.LiveMembersOf(process.ProcessId), pid => pid != process.ProcessId);
+        process.Kill();
+        var result = await process.WaitAsync();
+        var lingering = Proc.LiveThreadsOf(slowToDie);
+
+        Assert.Equal(Outcome.Canceled, result.Outcome);
+        Assert.Equal(0, lingering);
     }
 
     [Fact]

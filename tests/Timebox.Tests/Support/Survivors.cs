@@ -169,6 +169,35 @@ public static class Proc
     public static IReadOnlyList<int> ChildrenOf(int pid) =>
         AllStats().Where(s => s.ParentPid == pid).Select(s => s.Pid).ToList();
 
+    /// <summary>The live (non-zombie) members of process group <paramref name="group"/>, read once, with no waiting.</summary>
+    public static IReadOnlyList<int> LiveMembersOf(int group) =>
+        AllStats().Where(s => s.Group == group && s.State is not ('Z' or 'X')).Select(s => s.Pid).ToList();
+
+    /// <summary>How many threads of <paramref name="pid"/> have not exited yet, read once, with no waiting (0 once it is gone).</summary>
+    public static int LiveThreadsOf(int pid)
+    {
+        var tasks = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task";
+        try
+        {
+            return Directory.EnumerateDirectories(tasks).Count(task =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Children of the current process that have exited but were never reaped.</summary>
     public static IReadOnlyList<int> ZombieChildren()
     {

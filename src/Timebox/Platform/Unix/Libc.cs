@@ -13,7 +13,7 @@ internal static unsafe partial class Libc
 
     // The values both systems share are constants; where macOS numbers differently, the value is chosen once for the
     // system this runs on, so that Linux keeps its own numbers exactly.
-    public const int EINTR = 4, ESRCH = 3, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10;
+    public const int EPERM = 1, EINTR = 4, ESRCH = 3, ENOSYS = 38, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10;
     public static readonly int EAGAIN = OperatingSystem.IsMacOS() ? 35 : 11;
     public static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
     public static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
@@ -27,11 +27,13 @@ internal static unsafe partial class Libc
     public static readonly int WNOWAIT = OperatingSystem.IsMacOS() ? 0x20 : 0x01000000;
     public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
+    public const short POLLIN = 0x1;
+
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x1;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 
-    private const long SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434;
+    private const long SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434, SYS_epoll_pwait2 = 441;
 
     [LibraryImport(Lib, SetLastError = true)] public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
     [LibraryImport(Lib)] public static partial int posix_spawnattr_init(void* attr);
@@ -53,6 +55,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int open(byte* path, int flags);
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)] public static partial int open(byte* path, int flags, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
+    [LibraryImport(Lib, SetLastError = true)] public static partial nint pread(int fd, byte* buffer, nint count, long offset);
+    [LibraryImport(Lib, SetLastError = true)] public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlRegisters(int fd, int command, int argument);
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlAppleArm64(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
     [LibraryImport(Lib, SetLastError = true)] public static partial int access(byte* path, int mode);
@@ -60,6 +64,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport(Lib, SetLastError = true)] public static partial int ioctl(int fd, ulong request, void* argument);
     [LibraryImport(Lib, SetLastError = true)] private static partial long syscall(long number, long a, long b, long c, long d);
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)] private static partial long Syscall6(long number, long a, long b, long c, long d, long e, long f);
 
     [LibraryImport(Lib, SetLastError = true)] public static partial int epoll_create1(int flags);
     [LibraryImport(Lib, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
@@ -68,6 +73,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial nint write(int fd, byte* buffer, nint count);
 
     public static int PidfdOpen(int pid) => (int)syscall(SYS_pidfd_open, pid, 0, 0, 0);
+
+    /// <summary>epoll_pwait2 with no signal mask: a timeout in nanoseconds (null: no limit). By number, as glibc before 2.35 lacks it; ENOSYS before Linux 5.11.</summary>
+    public static int EpollPwait2(int epfd, byte* events, int maxEvents, long* timeout) =>
+        (int)Syscall6(SYS_epoll_pwait2, epfd, (long)events, maxEvents, (long)timeout, 0, 0);
 
     public static int PidfdSendSignal(int pidfd, int signal) => (int)syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0);
 

@@ -72,7 +72,8 @@ internal sealed partial class SubreaperContainment : IContainment
     public void End(EventLoop loop, ProcessTree tree, int leader)
     {
         tree.SignalAll(Signals.Kill);
-        ReapGroupZombies(tree.LastTable!, leader);
+        // No process list read at all means nothing but the leader was ever created, so there is nothing else to reap.
+        if (tree.LastTable is { } table) ReapGroupZombies(table, leader);
         var held = tree.TakeHeld();
         var pending = held.Count;
         foreach (var process in held)
