@@ -15,6 +15,7 @@ internal sealed unsafe class EpollEventLoop : EventLoop
     private readonly int _wakeFd;
     private readonly Dictionary<int, Action<uint>> _handlers = [];
     private readonly byte[] _events = new byte[EventSize * MaxEvents];
+    private static bool _pwait2Missing;
 
     public EpollEventLoop()
     {
@@ -54,11 +55,11 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         Libc.write(_wakeFd, (byte*)&one, sizeof(ulong));
     }
 
-    protected override void WaitAndDispatch(int timeoutMs)
+    protected override void WaitAndDispatch(long timeoutNs)
     {
         fixed (byte* events = _events)
         {
-            var count = Libc.epoll_wait(_epoll, events, MaxEvents, timeoutMs);
+            var count = Wait(events, timeoutNs);
             for (var i = 0; i < count; i++)
             {
                 var entry = events + (i * EventSize);
@@ -70,11 +71,27 @@ internal sealed unsafe class EpollEventLoop : EventLoop
                 }
                 else if (_handlers.TryGetValue(fd, out var handler))
                 {
-                    var flags = *(uint*)entry;
-                    Guard(() => handler(flags));
+                    Guard(handler, *(uint*)entry);
                 }
             }
         }
+    }
+
+    // epoll_pwait2 (Linux 5.11) takes the timeout in nanoseconds; epoll_wait's milliseconds, rounded up, would make every
+    // deadline up to a millisecond late. Older kernels say ENOSYS; container seccomp profiles older than the call say EPERM.
+    private int Wait(byte* events, long timeoutNs)
+    {
+        if (!_pwait2Missing)
+        {
+            var timeout = stackalloc long[2];
+            timeout[0] = timeoutNs / 1_000_000_000;
+            timeout[1] = timeoutNs % 1_000_000_000;
+            var count = Libc.EpollPwait2(_epoll, events, MaxEvents, timeoutNs < 0 ? null : timeout);
+            if (count >= 0 || Libc.Errno is not (Libc.ENOSYS or Libc.EPERM)) return count;
+            _pwait2Missing = true;
+        }
+        var timeoutMs = timeoutNs < 0 ? -1 : (int)Math.Min(int.MaxValue, (timeoutNs + 999_999) / 1_000_000);
+        return Libc.epoll_wait(_epoll, events, MaxEvents, timeoutMs);
     }
 
     private void Control(int op, int fd, uint events)

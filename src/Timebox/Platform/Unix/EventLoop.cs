@@ -87,8 +87,8 @@ internal abstract class EventLoop
     /// <summary>Makes the kernel wait in progress (or the next one) return. Safe from any thread.</summary>
     protected abstract void Wake();
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> (-1: no limit) for kernel events and runs their handlers.</summary>
-    protected abstract void WaitAndDispatch(int timeoutMs);
+    /// <summary>Waits up to <paramref name="timeoutNs"/> nanoseconds (-1: no limit) for kernel events and runs their handlers.</summary>
+    protected abstract void WaitAndDispatch(long timeoutNs);
 
     private void Loop()
     {
@@ -102,13 +102,13 @@ internal abstract class EventLoop
         Debug.Assert(IsLoopThread);
         while (!finished())
         {
-            WaitAndDispatch(NextTimeoutMs());
+            WaitAndDispatch(NextTimeoutNs());
             while (_posted.TryDequeue(out var action)) Guard(action);
             RunDueTimers();
         }
     }
 
-    private int NextTimeoutMs()
+    private long NextTimeoutNs()
     {
         while (_timers.TryPeek(out var timer, out var due))
         {
@@ -119,8 +119,8 @@ internal abstract class EventLoop
             }
             var remaining = due - Stopwatch.GetTimestamp();
             if (remaining <= 0) return 0;
-            // Round up so a timer never fires early; both kernels' waits are given milliseconds here.
-            return (int)Math.Min(int.MaxValue, Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency));
+            // Round up so a timer never fires early.
+            return (long)Math.Min(long.MaxValue / 2, Math.Ceiling(remaining * 1e9 / Stopwatch.Frequency));
         }
         return -1;
     }
@@ -137,11 +137,14 @@ internal abstract class EventLoop
 
     // A bug in one run's handler must not stop the loop every other run depends on; the run itself
     // reports the failure through its completion.
-    protected static void Guard(Action action)
+    protected static void Guard(Action action) => Guard(static action => action(), action);
+
+    /// <summary><see cref="Guard(Action)"/> for a handler with an argument, without a closure per call.</summary>
+    protected static void Guard<T>(Action<T> handler, T argument)
     {
         try
         {
-            action();
+            handler(argument);
         }
 #pragma warning disable CA1031 // the loop thread must survive any handler failure
         catch (Exception exception)

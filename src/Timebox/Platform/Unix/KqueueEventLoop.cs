@@ -75,14 +75,14 @@ internal sealed unsafe class KqueueEventLoop : EventLoop
 
     protected override void Wake() => Change(WakeIdent, Libc.EVFILT_USER, 0, Libc.NOTE_TRIGGER);
 
-    protected override void WaitAndDispatch(int timeoutMs)
+    protected override void WaitAndDispatch(long timeoutNs)
     {
         var timeout = stackalloc long[2];
-        timeout[0] = timeoutMs / 1000;
-        timeout[1] = timeoutMs % 1000 * 1_000_000L;
+        timeout[0] = timeoutNs / 1_000_000_000;
+        timeout[1] = timeoutNs % 1_000_000_000;
         fixed (byte* events = _events)
         {
-            var count = Libc.kevent(_kqueue, null, 0, events, MaxEvents, timeoutMs < 0 ? null : timeout);
+            var count = Libc.kevent(_kqueue, null, 0, events, MaxEvents, timeoutNs < 0 ? null : timeout);
             for (var i = 0; i < count; i++)
             {
                 var entry = events + (i * KeventSize);
@@ -91,7 +91,7 @@ internal sealed unsafe class KqueueEventLoop : EventLoop
                 if (filter == Libc.EVFILT_READ && _readers.TryGetValue(ident, out var handler))
                 {
                     uint flags = *(ushort*)(entry + FlagsOffset);
-                    Guard(() => handler(flags));
+                    Guard(handler, flags);
                 }
                 else if (filter == Libc.EVFILT_PROC && (*(uint*)(entry + FilterFlagsOffset) & Libc.NOTE_EXIT) != 0
                     && _exits.Remove(ident, out var exit))
