@@ -16,8 +16,8 @@ internal static class ProcTree
         }
     }
 
-    /// <summary>SIGKILLs every "sleep 100" still alive (what a tree kill left behind) and returns how many there were.</summary>
-    public static int KillSurvivingSleeps()
+    /// <summary>SIGKILLs every "sleep SECONDS" still alive (what a kill left behind) and returns how many there were.</summary>
+    public static int KillSurvivingSleeps(string seconds)
     {
         var survivors = 0;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -27,7 +27,7 @@ internal static class ProcTree
             {
                 var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
                 var stat = File.ReadAllText($"/proc/{pid}/stat");
-                if (commandLine != "sleep\0100\0" || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) continue;
+                if (commandLine != $"sleep\0{seconds}\0" || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) continue;
                 survivors++;
                 System.Diagnostics.Process.GetProcessById(pid).Kill();
             }
