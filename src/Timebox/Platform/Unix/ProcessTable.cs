@@ -20,7 +20,8 @@ internal sealed class ProcessTable
     /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
     /// least twice, and File.ReadAllText made each read several times slower, which the caller waits for on timeout.
     /// </remarks>
-    public static unsafe ProcessTable Read()
+    /// <param name="include">Which pids to read (null: all); the others are skipped by their /proc entry's name alone.</param>
+    public static unsafe ProcessTable Read(Func<int, bool>? include = null)
     {
         if (OperatingSystem.IsMacOS()) return new ProcessTable(DarwinProcessList.Read());
         var table = new ProcessTable([]);
@@ -30,7 +31,7 @@ internal sealed class ProcessTable
         {
             var name = Path.GetFileName(directory.AsSpan());
             if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
-            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || include?.Invoke(pid) == false) continue;
             var length = ReadStat(pid, path, stat);
             // Exited while we were reading (nothing to signal), or a line we cannot parse.
             if (length <= 0 || !TryParseStat(stat[..length], out var entry)) continue;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Timebox.Platform.Unix;
 
 /// <summary>
@@ -19,6 +21,7 @@ internal sealed class ProcessTree : IDisposable
     private readonly IContainment? _containment;
     private readonly int _rootPid, _group;
     private readonly bool _includeRootDescendants;
+    private readonly long _created = Stopwatch.GetTimestamp();
 
     // The tree as the last sweep left it: every live process it found (frozen then), and the pid cursor read while they
     // were frozen. While the cursor has not moved, no process was created since, so the tree is still those processes,
@@ -103,7 +106,10 @@ internal sealed class ProcessTree : IDisposable
         for (var round = 0; round < MaxFreezeRounds; round++)
         {
             IEnumerable<int> roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
-            var table = ProcessTable.Read();
+            // A run's tree was all created after its leader (this process's own tree, for the CLI, may include older
+            // members of its process group).
+            var window = _leader is null ? null : PidWindow.After(_rootPid, _created, cursor);
+            var table = ProcessTable.Read(window);
             LastTable = table;
             if (_containment is not null) roots = roots.Concat(_containment.Members(table));
             var live = table.LiveTree(roots, _group);
@@ -116,8 +122,10 @@ internal sealed class ProcessTree : IDisposable
             }
             // Complete when this round found nothing new (all were stopped before the read), or when nothing at all was
             // created between the cursor read before the list was read and now, with every process found stopped.
+            // A window is only good if the cursor did not wrap during the read (new processes would then have small pids).
             var after = PidCursor.Read();
-            if (fresh.Count == 0 || (after is not null && after == cursor)) return Remember(live, after);
+            var windowHeld = window is null || (after is not null && after >= cursor);
+            if (windowHeld && (fresh.Count == 0 || (after is not null && after == cursor))) return Remember(live, after);
             cursor = after;
         }
         return Remember(stopped, null);
