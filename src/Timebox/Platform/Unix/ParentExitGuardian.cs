@@ -27,7 +27,6 @@ internal sealed class ParentExitGuardian
         ) </dev/null &
         """;
 
-    private const int OpenReadWrite = 2;
     private static ParentExitGuardian? _current;
 
     private ParentExitGuardian(int writeFd) => WriteFd = writeFd;
@@ -41,12 +40,10 @@ internal sealed class ParentExitGuardian
         if (_current is { } running) return running;
         var fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
-        int devNull;
-        fixed (byte* path = "/dev/null\0"u8) devNull = Libc.open(path, Libc.O_CLOEXEC | OpenReadWrite);
         try
         {
             var shell = new Command("/bin/sh", "-c", Script).WithWorkingDirectory("/");
-            PosixSpawner.Spawn(shell, "/bin/sh", "/", [], fds[0], devNull, devNull, SpawnOptions.Default, out var pidfd);
+            PosixSpawner.Spawn(shell, "/bin/sh", "/", [], fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out var pidfd);
             // The outer shell exits as soon as the guardian subshell is started.
             if (pidfd >= 0) loop.Watch(pidfd, _ => { loop.Unwatch(pidfd); ExitStatus.Reap(pidfd); });
             var guardian = new ParentExitGuardian(fds[1]);
@@ -63,7 +60,6 @@ internal sealed class ParentExitGuardian
         finally
         {
             Libc.close(fds[0]);
-            if (devNull >= 0) Libc.close(devNull);
         }
     }
 

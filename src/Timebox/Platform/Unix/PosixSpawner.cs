@@ -25,11 +25,11 @@ internal static unsafe class PosixSpawner
     /// The environment is KEY=VALUE strings, or null for this process's C environment as it is: only right for a host
     /// that never changes its environment from .NET, whose changes the C environment does not see (the CLI).
     /// </summary>
-    public static int Spawn(Command command, string path, string workingDirectory, IReadOnlyList<string>? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
+    public static int Spawn(Command command, string path, string? workingDirectory, IReadOnlyList<string>? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
         var passEnviron = environment is null && SpawnShim.Available;
         environment ??= passEnviron ? [] : BuildEnvironment(command, out _);
-        var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory, command.Program };
+        var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory ?? "", command.Program };
         strings.AddRange(command.Arguments);
         strings.AddRange(environment);
         using var native = NativeStrings.Build(strings, out var pointers);

@@ -8,14 +8,15 @@ namespace Timebox.Platform.Unix;
 /// </summary>
 internal static unsafe class ProgramResolver
 {
-    public static string Resolve(Command command, string? pathVariable, string workingDirectory)
+    // workingDirectory: where relative names are looked up; null for the host's current directory, which is then read
+    // only if a relative name needs it (getcwd is a system call every run would otherwise pay).
+    public static string Resolve(Command command, string? pathVariable, string? workingDirectory)
     {
         var program = command.Program;
         if (program.Contains('/', StringComparison.Ordinal))
         {
-            var path = Path.GetFullPath(program, workingDirectory);
-            if (!File.Exists(path) && !Directory.Exists(path)) throw new ProgramNotFoundException(command, program, []);
-            return CheckExecutable(command, path);
+            var path = Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
+            return CheckExecutable(command, program, path);
         }
 
         var searchPath = (pathVariable ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
@@ -34,12 +35,23 @@ internal static unsafe class ProgramResolver
 
         // An empty PATH entry means the current directory, as in execvp.
         string Candidate(string directory) =>
-            Path.Combine(directory.Length == 0 ? workingDirectory : Path.GetFullPath(directory, workingDirectory), program);
+            Path.Combine(directory.Length == 0 ? workingDirectory ?? Environment.CurrentDirectory
+                : Path.IsPathRooted(directory) ? Path.GetFullPath(directory) : Path.GetFullPath(directory, workingDirectory ?? Environment.CurrentDirectory), program);
     }
 
-    private static string CheckExecutable(Command command, string path)
+    // One lstat (GetAttributes) and one access: the path a successful start takes on every run.
+    private static string CheckExecutable(Command command, string program, string path)
     {
-        if (Directory.Exists(path)) throw new ProgramNotExecutableException(command, path, "it is a directory");
+        FileAttributes attributes;
+        try
+        {
+            attributes = File.GetAttributes(path);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ProgramNotFoundException(command, program, []);
+        }
+        if ((attributes & FileAttributes.Directory) != 0) throw new ProgramNotExecutableException(command, path, "it is a directory");
         if (!IsExecutable(path)) throw new ProgramNotExecutableException(command, path, "permission denied");
         return path;
     }

@@ -35,8 +35,8 @@ internal sealed unsafe class RedirectionPlan : IDisposable
     {
         var fd = parentFd;
         if (fd < 0) return -1;
-        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
-        Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
+        // F_SETFL changes only the status flags (O_NONBLOCK, O_APPEND, ...), none of which a fresh pipe end has set.
+        Libc.fcntl(fd, Libc.F_SETFL, Libc.O_NONBLOCK);
         parentFd = -1;
         return fd;
     }
@@ -66,7 +66,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
             case StdinSource.SourceKind.Inherit:
                 return;
             case StdinSource.SourceKind.Empty:
-                ChildStdin = OpenFile("/dev/null", FileMode.Open, FileAccess.Read);
+                ChildStdin = NullDevice.Fd;
                 return;
             case StdinSource.SourceKind.File:
                 try
@@ -93,7 +93,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
             case OutputTarget.TargetKind.Inherit:
                 return -1;
             case OutputTarget.TargetKind.Discard:
-                return OpenFile("/dev/null", FileMode.Open, FileAccess.Write);
+                return NullDevice.Fd;
             case OutputTarget.TargetKind.File:
                 try
                 {

@@ -37,7 +37,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
     public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken)
     {
-        var workingDirectory = StartChecks.WorkingDirectory(command) ?? Environment.CurrentDirectory;
+        var workingDirectory = StartChecks.WorkingDirectory(command);
         StartChecks.SpillDirectory(command);
         var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
         var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
@@ -134,15 +134,15 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         AttachStdin(stdin);
     }
 
-    private void WatchPump(OutputPump pump) => _loop.Watch(pump.Fd, _ => OnPumpReadable(pump));
+    private void WatchPump(OutputPump pump) => _loop.Watch(pump.Fd, flags => OnPumpReadable(pump, flags));
 
     // Runs on every readiness event of a pipe: it reaches the state machine by direct calls only, and allocates nothing.
-    private void OnPumpReadable(OutputPump pump)
+    private void OnPumpReadable(OutputPump pump, uint flags)
     {
         bool ended;
         try
         {
-            ended = pump.ReadAvailable();
+            ended = _loop.IsEndOfStreamOnly(flags) || pump.ReadAvailable();
         }
 #pragma warning disable CA1031 // not swallowed: the run's completion carries it
         catch (Exception exception)
