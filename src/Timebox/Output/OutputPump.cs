@@ -25,7 +25,11 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
     /// <summary>True while a consumer's queue is full: the run stops watching the pipe until it drains.</summary>
     public bool Paused { get; set; }
 
-    /// <summary>Reads what is available; returns true at end-of-file. Stops early when a queue fills, unless <paramref name="ignorePause"/>.</summary>
+    /// <summary>
+    /// Reads what is available; returns true at end-of-file. Stops early when a queue fills, and after a read that did not
+    /// fill its buffer (the pipe is empty: the next readiness event tells more, end-of-file included, without a read that
+    /// would only say so), unless <paramref name="ignorePause"/>, which reads until the pipe is empty or ends.
+    /// </summary>
     public bool ReadAvailable(bool ignorePause = false)
     {
         var budget = MaxBytesPerEvent;
@@ -40,6 +44,7 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
                 if (consumers.Deliver(span[..(int)n], ref _scratch)) Paused = true;
                 capture?.Advance((int)n);
                 budget -= (int)n;
+                if (n < span.Length && !ignorePause) return false;
                 continue;
             }
             if (n == 0) return true;

@@ -33,6 +33,9 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         Control(Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN);
     }
 
+    // A pipe reports EPOLLIN while it holds data and EPOLLHUP once no writer is left: hang-up alone means end-of-file.
+    public override bool IsEndOfStreamOnly(uint flags) => (flags & (Libc.EPOLLIN | Libc.EPOLLHUP)) == Libc.EPOLLHUP;
+
     public override void Unwatch(int fd)
     {
         Debug.Assert(IsLoopThread);

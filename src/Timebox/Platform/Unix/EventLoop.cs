@@ -59,6 +59,9 @@ internal abstract class EventLoop
     /// </summary>
     public abstract void Watch(int fd, Action<uint> handler);
 
+    /// <summary>True when a watched pipe's event <paramref name="flags"/> say it has ended with nothing left to read, so no read is needed to learn it.</summary>
+    public virtual bool IsEndOfStreamOnly(uint flags) => false;
+
     /// <summary>Stops watching <paramref name="fd"/>; call before closing it. Loop thread only.</summary>
     public abstract void Unwatch(int fd);
 

@@ -30,7 +30,7 @@ internal static unsafe partial class Libc
     public const short POLLIN = 0x1;
 
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public const uint EPOLLIN = 0x1;
+    public const uint EPOLLIN = 0x1, EPOLLHUP = 0x10;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 
     private const long SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434, SYS_epoll_pwait2 = 441;
