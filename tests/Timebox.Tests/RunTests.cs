@@ -70,6 +70,35 @@ public sealed class RunTests : ChildTest
     }
 
     [Fact]
+    public async Task Each_run_sees_the_host_environment_as_it_is_at_the_start()
+    {
+        // Environment.SetEnvironmentVariable changes only .NET's copy of the environment, not the C one; runs must see it,
+        // and a run after the change must not reuse what an earlier run was given.
+        const string name = "TIMEBOX_TEST_HOST_VARIABLE";
+        try
+        {
+            Environment.SetEnvironmentVariable(name, "one");
+            var first = await Child("print-env", name).RunAsync();
+            var again = await Child("print-env", name).RunAsync();
+            Environment.SetEnvironmentVariable(name, "twó");
+            var changed = Child("print-env", name).Run();
+            var overridden = await Child("print-env", name).WithEnvironment(name, "three").RunAsync();
+            Environment.SetEnvironmentVariable(name, null);
+            var removed = await Child("print-env", name).RunAsync();
+
+            Assert.Equal("one\n", first.Stdout.Text);
+            Assert.Equal("one\n", again.Stdout.Text);
+            Assert.Equal("twó\n", changed.Stdout.Text);
+            Assert.Equal("three\n", overridden.Stdout.Text);
+            Assert.Equal("<unset>\n", removed.Stdout.Text);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
     public async Task Working_directory_is_used_and_relative_programs_resolve_against_it()
     {
         var directory = Directory.CreateTempSubdirectory("timebox-cwd-");

@@ -18,6 +18,11 @@ public sealed class StartErrorTests : ChildTest
     {
         var error = Assert.Throws<ProgramNotFoundException>(() => new Command("/nonexistent/tool").Run());
         Assert.Empty(error.SearchPath);
+        Assert.Equal("/nonexistent/tool", error.Program);
+
+        // A path through a file (ENOTDIR from exec) names nothing that exists either.
+        var throughFile = Assert.Throws<ProgramNotFoundException>(() => new Command("/etc/passwd/tool").Run());
+        Assert.Equal("/etc/passwd/tool", throughFile.Program);
     }
 
     [Fact]
@@ -36,8 +41,11 @@ public sealed class StartErrorTests : ChildTest
     }
 
     [Fact]
-    public void A_directory_is_not_executable() =>
-        Assert.Throws<ProgramNotExecutableException>(() => new Command("/tmp").Run());
+    public void A_directory_is_not_executable()
+    {
+        var error = Assert.Throws<ProgramNotExecutableException>(() => new Command("/tmp").Run());
+        Assert.Contains("directory", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void A_file_in_an_unknown_format_is_not_executable()

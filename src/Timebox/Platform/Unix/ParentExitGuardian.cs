@@ -43,7 +43,7 @@ internal sealed class ParentExitGuardian
         try
         {
             var shell = new Command("/bin/sh", "-c", Script).WithWorkingDirectory("/");
-            PosixSpawner.Spawn(shell, "/bin/sh", "/", [], fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out var pidfd);
+            PosixSpawner.Spawn(shell, "/bin/sh", "/", EnvironmentBlock.Empty, fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out var pidfd);
             // The outer shell exits as soon as the guardian subshell is started.
             if (pidfd >= 0) loop.Watch(pidfd, _ => { loop.Unwatch(pidfd); ExitStatus.Reap(pidfd); });
             var guardian = new ParentExitGuardian(fds[1]);

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -22,30 +21,28 @@ internal static unsafe class PosixSpawner
     /// Spawns and returns the pid and a pidfd (-1 on macOS, which has none, or when the child was already reaped by someone
     /// else before it could be opened, which only the fallback path allows), or throws the start exception matching the errno. The fallback
     /// cannot set a parent-death signal, and keeps a signal ignored only if this process ignores it too.
-    /// The environment is KEY=VALUE strings, or null for this process's C environment as it is: only right for a host
+    /// A null <paramref name="environment"/> passes this process's C environment on as it is: only right for a host
     /// that never changes its environment from .NET, whose changes the C environment does not see (the CLI).
     /// </summary>
-    public static int Spawn(Command command, string path, string? workingDirectory, IReadOnlyList<string>? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
+    public static int Spawn(Command command, string path, string? workingDirectory, EnvironmentBlock? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
-        var passEnviron = environment is null && SpawnShim.Available;
-        environment ??= passEnviron ? [] : BuildEnvironment(command, out _);
-        var strings = new List<string>(command.Arguments.Count + environment.Count + 3) { path, workingDirectory ?? "", command.Program };
+        if (environment is null && !SpawnShim.Available) environment = EnvironmentBlock.For(command);
+        var strings = new List<string>(command.Arguments.Count + 3) { path, workingDirectory ?? "", command.Program };
         strings.AddRange(command.Arguments);
-        strings.AddRange(environment);
         using var native = NativeStrings.Build(strings, out var pointers);
         var argc = command.Arguments.Count + 1;
         var argv = new byte*[argc + 1];
         Array.Copy(pointers, 2, argv, 0, argc);
-        var envp = new byte*[environment.Count + 1];
-        Array.Copy(pointers, 2 + argc, envp, 0, environment.Count);
+        var envp = environment is null ? null : environment.Pointers;
 
         if (SpawnShim.Available)
         {
             int error;
             int pid;
             fixed (byte** argvPointer = argv)
-            fixed (byte** envpPointer = envp)
-                error = SpawnShim.Run(pointers[0], argvPointer, passEnviron ? null : envpPointer, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
+                error = SpawnShim.Run(pointers[0], argvPointer, envp, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
+            // The block's arrays are pinned, not rooted: it must stay reachable until the child has exec'd.
+            GC.KeepAlive(environment);
             if (error != 0) throw StartError(command, path, error);
             return pid;
         }
@@ -96,8 +93,8 @@ internal static unsafe class PosixSpawner
                 int pid;
                 int error;
                 fixed (byte** argvPointer = argv)
-                fixed (byte** envpPointer = envp)
-                    error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envpPointer);
+                    error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envp);
+                GC.KeepAlive(environment);
                 if (error != 0) throw StartError(command, path, error);
                 if (OperatingSystem.IsMacOS())
                 {
@@ -127,26 +124,6 @@ internal static unsafe class PosixSpawner
         }
     }
 
-    /// <summary>The child's environment as KEY=VALUE strings: the host's (or none) with the command's changes applied.</summary>
-    public static List<string> BuildEnvironment(Command command, out string? pathVariable)
-    {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (command.InheritEnvironment)
-        {
-            foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-                variables[(string)entry.Key] = (string?)entry.Value ?? "";
-        }
-        foreach (var (name, value) in command.EnvironmentChanges)
-        {
-            if (value is null) variables.Remove(name);
-            else variables[name] = value;
-        }
-        pathVariable = variables.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
-        var list = new List<string>(variables.Count);
-        foreach (var (name, value) in variables) list.Add($"{name}={value}");
-        return list;
-    }
-
     private static void AddRedirect(byte* actions, int fd, int target)
     {
         // -1 means "keep the host's descriptor" (inherit).
@@ -161,7 +138,9 @@ internal static unsafe class PosixSpawner
     {
         Libc.ENOENT when command.WorkingDirectory is not null && !Directory.Exists(command.WorkingDirectory) =>
             new WorkingDirectoryException(command, command.WorkingDirectory, "does not exist"),
-        Libc.ENOENT => new ProgramNotFoundException(command, path, []),
+        // The program's path is checked by exec itself (see ProgramResolver); what it refused is told apart only now.
+        Libc.ENOENT or Libc.ENOTDIR => new ProgramNotFoundException(command, command.Program, []),
+        Libc.EACCES when Directory.Exists(path) => new ProgramNotExecutableException(command, path, "it is a directory"),
         Libc.EACCES => new ProgramNotExecutableException(command, path, "permission denied"),
         Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format") { IsExecFormatError = true },
         _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})"),

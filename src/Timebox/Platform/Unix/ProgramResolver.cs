@@ -3,8 +3,10 @@ using System.Text;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// Finds the file a command names, the way execvp would, but before anything is spawned so that each failure
-/// gets its own exception: not found (with the search path used), not executable, or a directory.
+/// Finds the file a command names, the way execvp would: a name with a slash is a path, any other is searched for in
+/// PATH before anything is spawned, so that a failed search reports the directories it looked in. A path is not
+/// checked here: exec checks it anyway, and the spawn tells its refusals apart (not found, a directory, not
+/// executable), which spares every start an lstat and an access.
 /// </summary>
 internal static unsafe class ProgramResolver
 {
@@ -14,10 +16,7 @@ internal static unsafe class ProgramResolver
     {
         var program = command.Program;
         if (program.Contains('/', StringComparison.Ordinal))
-        {
-            var path = Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
-            return CheckExecutable(command, program, path);
-        }
+            return Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
 
         var searchPath = (pathVariable ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
         string? deniedCandidate = null;
@@ -37,23 +36,6 @@ internal static unsafe class ProgramResolver
         string Candidate(string directory) =>
             Path.Combine(directory.Length == 0 ? workingDirectory ?? Environment.CurrentDirectory
                 : Path.IsPathRooted(directory) ? Path.GetFullPath(directory) : Path.GetFullPath(directory, workingDirectory ?? Environment.CurrentDirectory), program);
-    }
-
-    // One lstat (GetAttributes) and one access: the path a successful start takes on every run.
-    private static string CheckExecutable(Command command, string program, string path)
-    {
-        FileAttributes attributes;
-        try
-        {
-            attributes = File.GetAttributes(path);
-        }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ProgramNotFoundException(command, program, []);
-        }
-        if ((attributes & FileAttributes.Directory) != 0) throw new ProgramNotExecutableException(command, path, "it is a directory");
-        if (!IsExecutable(path)) throw new ProgramNotExecutableException(command, path, "permission denied");
-        return path;
     }
 
     private static bool IsExecutable(string path)

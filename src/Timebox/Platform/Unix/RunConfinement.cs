@@ -44,7 +44,7 @@ internal sealed unsafe partial class RunConfinement
 
     /// <summary>Spawns as <see cref="PosixSpawner.Spawn"/> does, with what the command asks for in force before exec.</summary>
     /// <exception cref="UnsupportedOptionException">The host cannot enforce what the command asks for; nothing ran.</exception>
-    public static int Spawn(Command command, string path, string? workingDirectory, IReadOnlyList<string> environment,
+    public static int Spawn(Command command, string path, string? workingDirectory, EnvironmentBlock environment,
         int stdin, int stdout, int stderr, out int pidfd, out RunConfinement confinement)
     {
         var limits = command.Limits;
@@ -113,7 +113,7 @@ internal sealed unsafe partial class RunConfinement
         _subreaper?.End(loop, tree, _pid);
     }
 
-    private int SpawnHere(Command command, string path, string? workingDirectory, IReadOnlyList<string> environment,
+    private int SpawnHere(Command command, string path, string? workingDirectory, EnvironmentBlock environment,
         int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
         _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
@@ -123,7 +123,7 @@ internal sealed unsafe partial class RunConfinement
 
     // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, and thread-pool threads retire: the
     // event loop's thread lives as long as the process, so the signal comes only when the host itself ends.
-    private int SpawnOnLoop(EventLoop loop, Command command, string path, string? workingDirectory, IReadOnlyList<string> environment,
+    private int SpawnOnLoop(EventLoop loop, Command command, string path, string? workingDirectory, EnvironmentBlock environment,
         int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
     {
         if (loop.IsLoopThread) return SpawnGuarded(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
@@ -153,7 +153,7 @@ internal sealed unsafe partial class RunConfinement
         return pid;
     }
 
-    private int SpawnGuarded(EventLoop loop, Command command, string path, string? workingDirectory, IReadOnlyList<string> environment,
+    private int SpawnGuarded(EventLoop loop, Command command, string path, string? workingDirectory, EnvironmentBlock environment,
         int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
     {
         var guardian = ParentExitGuardian.Get(loop);

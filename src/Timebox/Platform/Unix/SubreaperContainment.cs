@@ -56,8 +56,7 @@ internal sealed partial class SubreaperContainment : IContainment
     }
 
     /// <summary><paramref name="environment"/> with this run's marker in place of any inherited one.</summary>
-    public IReadOnlyList<string> Mark(IReadOnlyList<string> environment) =>
-        [.. environment.Where(entry => !entry.StartsWith(MarkerVariable + "=", StringComparison.Ordinal)), EnvironmentEntry];
+    public EnvironmentBlock Mark(EnvironmentBlock environment) => environment.With(MarkerVariable, EnvironmentEntry[(MarkerVariable.Length + 1)..]);
 
     /// <inheritdoc/>
     public IEnumerable<int> Members(ProcessTable table) => table.LiveChildrenOf(Environment.ProcessId).Where(HasMarker);

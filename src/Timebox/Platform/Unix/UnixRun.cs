@@ -39,8 +39,8 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     {
         var workingDirectory = StartChecks.WorkingDirectory(command);
         StartChecks.SpillDirectory(command);
-        var environment = PosixSpawner.BuildEnvironment(command, out var pathVariable);
-        var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
+        var environment = EnvironmentBlock.For(command);
+        var path = ProgramResolver.Resolve(command, environment.SearchPath, workingDirectory);
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
         var stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
 
