@@ -90,17 +90,7 @@ internal sealed class Supervisor
         var command = new Command(_options.Command[0], _options.Command.Skip(1));
         var workingDirectory = Environment.CurrentDirectory;
         var pathVariable = Environment.GetEnvironmentVariable("PATH");
-        string path;
-        try
-        {
-            path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
-        }
-        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
-        {
-            // execvp runs a file without a known format as a shell script; so does GNU timeout.
-            command = new Command("/bin/sh", _options.Command);
-            path = "/bin/sh";
-        }
+        var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
 
         // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU handles or resets;
         // the command inherits the caller's blocked signals, but never a blocked SIGALRM or SIGCHLD (as GNU).
@@ -118,7 +108,16 @@ internal sealed class Supervisor
         try
         {
             // timebox never changes its own environment, so the command gets it as it came (no copy to build).
-            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            try
+            {
+                _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            }
+            catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
+            {
+                // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
+                var script = new Command("/bin/sh", [path, .. _options.Command.Skip(1)]);
+                _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            }
         }
         finally
         {

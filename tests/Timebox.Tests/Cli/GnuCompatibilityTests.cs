@@ -113,6 +113,28 @@ public sealed class GnuCompatibilityTests : CliTest
     }
 
     [Theory, MemberData(nameof(BothTools))]
+    public async Task An_executable_script_without_a_shebang_runs_in_sh(string tool)
+    {
+        // execvp runs a file in no format exec knows with /bin/sh, the file's path first, then its arguments.
+        var directory = Directory.CreateTempSubdirectory("timebox-script-");
+        try
+        {
+            var script = Path.Combine(directory.FullName, "greet");
+            File.WriteAllText(script, "echo \"hello $1 from $0\"\nexit 7\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+            var result = await RunTool(tool, "5", script, "there");
+
+            Assert.Equal(7, result.ExitCode);
+            Assert.Equal($"hello there from {script}\n", result.Stdout.Text);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory, MemberData(nameof(BothTools))]
     public async Task A_command_that_cannot_be_executed_exits_126(string tool)
     {
         var file = Path.GetTempFileName();
