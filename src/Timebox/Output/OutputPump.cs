@@ -11,8 +11,11 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
     // Bounded per event so one busy pipe cannot starve the other runs sharing the loop.
     private const int MaxBytesPerEvent = 4 << 20;
     private const int ReadSize = 1 << 16;
+    // A read that filled a buffer at least this large found the pipe full: its writer outpaces us.
+    private const int FullReadBytes = 4096;
 
     private byte[]? _scratch;
+    private bool _growTried, _grown;
 
     public int Fd { get; private set; } = fd;
 
@@ -45,6 +48,11 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
                 capture?.Advance((int)n);
                 budget -= (int)n;
                 if (n < span.Length && !ignorePause) return false;
+                if (!_growTried && n >= FullReadBytes)
+                {
+                    _growTried = true;
+                    _grown = PipeCapacity.TryGrow(Fd);
+                }
                 continue;
             }
             if (n == 0) return true;
@@ -62,6 +70,7 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
         if (Fd < 0) return;
         Libc.close(Fd);
         Fd = -1;
+        if (_grown) PipeCapacity.Release();
         consumers.Complete();
     }
 }
