@@ -16,6 +16,9 @@ internal static class Competitors
     [
         new("Timebox RunAsync", () => new Command(True).RunAsync(), async () => (await new Command(Echo, "hello").RunAsync()).Stdout.Text),
         new("Timebox Run (blocking)", () => Task.FromResult(new Command(True).Run()), () => Task.FromResult(new Command(Echo, "hello").Run().Stdout.Text)),
+        // Like for like: C, Process and Python make no pipe for a stream they do not read, where Timebox captures both by default.
+        new("Timebox Run, pipes only where C has them", () => Task.FromResult(new Command(True).WithStdout(OutputTarget.Inherit).WithStderr(OutputTarget.Inherit).Run()),
+            () => Task.FromResult(new Command(Echo, "hello").WithStderr(OutputTarget.Inherit).Run().Stdout.Text)),
         new("System.Diagnostics.Process", RunProcessTrue, CaptureProcessEcho),
         new("CliWrap 3.10.5", () => Cli.Wrap(True).WithValidation(CommandResultValidation.None).ExecuteAsync().Task,
             async () => (await Cli.Wrap(Echo).WithArguments("hello").ExecuteBufferedAsync()).StandardOutput),
