@@ -16,11 +16,14 @@ var baseline = args[0];
 var python = args[1] == "-" ? null : args[1];
 var output = args[2];
 var quick = args.Contains("--quick");
-var (rounds, perRound) = quick ? (2, 10) : (10, 100);
+// The sequential rows alternate often (short rounds), so that the machine's drift over minutes falls on every
+// competitor alike; the heavier rows take a few long rounds.
+var (rounds, perRound) = quick ? (2, 10) : (40, 25);
+var heavyRounds = quick ? 2 : 3;
 var warmUpRuns = quick ? 1 : 50;
 
 var report = new StringBuilder();
-report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {rounds} rounds of {perRound} runs per competitor (interleaved).");
+report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores; sequential rows: {rounds} rounds of {perRound} runs per competitor (interleaved), other rows: {heavyRounds} rounds.");
 report.AppendLine();
 
 await SequentialRow("run `/bin/true` and wait, sequentially", "true", competitor => competitor.RunTrue());
@@ -73,18 +76,20 @@ async Task ParallelRow(int total, int inFlight)
 {
     var c = new Samples("C posix_spawn, 32 in flight");
     var timebox = new Samples("Timebox RunAsync, 32 in flight");
+    var uncaptured = new Samples("Timebox RunAsync, pipes only where C has them (none), 32 in flight");
     var process = new Samples("System.Diagnostics.Process, 32 in flight");
-    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    for (var round = 0; round < heavyRounds; round++)
     {
         c.AddRange(await External(baseline, "parallel", total, extra: inFlight.ToString(CultureInfo.InvariantCulture)));
         timebox.Add(await RunsPerSecond(total, inFlight, () => new Command("/bin/true").RunAsync()));
+        uncaptured.Add(await RunsPerSecond(total, inFlight, () => new Command("/bin/true").WithStdout(OutputTarget.Inherit).WithStderr(OutputTarget.Inherit).RunAsync()));
         process.Add(await RunsPerSecond(total, inFlight, () => Task.Run(() =>
         {
             using var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })!;
             child.WaitForExit();
         })));
     }
-    Table($"{total} runs of `/bin/true`, {inFlight} in flight", "runs per second", [c, timebox, process], lowerIsBetter: false);
+    Table($"{total} runs of `/bin/true`, {inFlight} in flight", "runs per second", [c, timebox, uncaptured, process], lowerIsBetter: false);
 }
 
 async Task DiscardRow(long bytes)
@@ -94,7 +99,7 @@ async Task DiscardRow(long bytes)
     var chunks = new Samples("Timebox OutputTarget.Pipe, ReadChunksAsync");
     var process = new Samples("System.Diagnostics.Process BaseStream, 64 KiB reads");
     var size = bytes.ToString(CultureInfo.InvariantCulture);
-    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    for (var round = 0; round < heavyRounds; round++)
     {
         c.AddRange(await External(baseline, "discard", bytes));
         timebox.Add(await Throughput(bytes, async () =>
@@ -131,7 +136,7 @@ async Task CaptureRow(long bytes)
     var size = bytes.ToString(CultureInfo.InvariantCulture);
     var command = new Command("/usr/bin/head", "-c", size, "/dev/zero");
     long spillRssGrowth = 0;
-    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    for (var round = 0; round < heavyRounds; round++)
     {
         c.AddRange(await External(baseline, "capture", bytes));
         GC.Collect();
@@ -208,7 +213,7 @@ async Task TreeKillRow(int descendants)
     var timebox = new Samples("Timebox RunningProcess.Kill()");
     var process = new Samples("Process.Kill(entireProcessTree: true)");
     var survivors = new[] { 0, 0 };
-    for (var round = 0; round < Math.Max(2, rounds / 3); round++)
+    for (var round = 0; round < heavyRounds; round++)
     {
         await using (var running = Command.Shell(script).Start())
         {
