@@ -63,10 +63,10 @@ internal sealed unsafe class EnvironmentBlock
             if (value is null) variables.Remove(name);
             else variables[name] = value;
         }
-        var last = _last;
+        var last = Volatile.Read(ref _last);
         if (last is not null && last.Holds(variables)) return last;
         var block = new EnvironmentBlock(variables);
-        _last = block;
+        Volatile.Write(ref _last, block);
         return block;
     }
 
