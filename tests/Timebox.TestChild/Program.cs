@@ -45,6 +45,9 @@ internal static partial class Program
                                    'started N' and, if one failed, 'failed: REASON'
           cat PATH                 copy the file PATH to stdout
           threads N                start N threads that sleep forever (a process slow to die: each thread must exit)
+          await-stdout-pipe-size N MS
+                                   wait up to MS ms until stdout's pipe holds N bytes (F_GETPIPE_SZ), print its
+                                   size then on stderr
 
         """;
 
@@ -128,6 +131,7 @@ internal static partial class Program
             case "fork-loop": ForkLoop(NextInt(action, rest)); break;
             case "cat": WriteText(Stdout, File.ReadAllText(Next(action, rest))); break;
             case "threads": StartSleepingThreads(NextInt(action, rest)); break;
+            case "await-stdout-pipe-size": AwaitStdoutPipeSize(NextInt(action, rest), NextInt(action, rest)); break;
             default: throw new UsageException($"unknown action '{action}'");
         }
     }
@@ -507,6 +511,15 @@ internal static partial class Program
         stream.Flush();
     }
 
+    // The reader changes the pipe's size whenever it decides to: polled, with a bound, rather than assumed done.
+    private static void AwaitStdoutPipeSize(int size, int milliseconds)
+    {
+        var clock = Stopwatch.StartNew();
+        int current;
+        while ((current = Native.Fcntl(1, Native.F_GETPIPE_SZ)) != size && clock.ElapsedMilliseconds < milliseconds) Thread.Sleep(1);
+        WriteText(Stderr, current.ToString(CultureInfo.InvariantCulture) + "\n");
+    }
+
     private static void WriteLine(long value) =>
         WriteText(Stdout, value.ToString(CultureInfo.InvariantCulture) + "\n");
 
@@ -558,6 +571,7 @@ internal static partial class Program
         public const int SIGXCPU = 24;
         public const int EFBIG = 27;
         public const int F_GETFD = 1;
+        public const int F_GETPIPE_SZ = 1032;
 
         // Linux generic values (x86_64 and arm64 agree).
         public const int O_WRONLY = 0x1;

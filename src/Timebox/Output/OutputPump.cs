@@ -11,8 +11,8 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
     // Bounded per event so one busy pipe cannot starve the other runs sharing the loop.
     private const int MaxBytesPerEvent = 4 << 20;
     private const int ReadSize = 1 << 16;
-    // A read that filled a buffer at least this large found the pipe full: its writer outpaces us.
-    private const int FullReadBytes = 4096;
+    // A pipe holds 64 KiB by default: taking that much in one event means its writer keeps it full.
+    private const int DefaultPipeBytes = 64 << 10;
 
     private byte[]? _scratch;
     private bool _growTried, _grown;
@@ -47,12 +47,12 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
                 if (consumers.Deliver(span[..(int)n], ref _scratch)) Paused = true;
                 capture?.Advance((int)n);
                 budget -= (int)n;
-                if (n < span.Length && !ignorePause) return false;
-                if (!_growTried && n >= FullReadBytes)
+                if (!_growTried && MaxBytesPerEvent - budget >= DefaultPipeBytes)
                 {
                     _growTried = true;
                     _grown = PipeCapacity.TryGrow(Fd);
                 }
+                if (n < span.Length && !ignorePause) return false;
                 continue;
             }
             if (n == 0) return true;
