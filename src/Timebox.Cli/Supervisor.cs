@@ -105,19 +105,16 @@ internal sealed class Supervisor
             stdoutWrite = StartRelay(target: 1);
             stderrWrite = StartRelay(target: 2);
         }
+        // timebox never changes its own environment, so the command gets it as it came (no copy to build).
         try
         {
-            // timebox never changes its own environment, so the command gets it as it came (no copy to build).
-            try
-            {
-                _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
-            }
-            catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
-            {
-                // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
-                var script = new Command("/bin/sh", [path, .. _options.Command.Skip(1)]);
-                _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
-            }
+            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+        }
+        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
+        {
+            // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
+            var script = new Command("/bin/sh", [path, .. _options.Command.Skip(1)]);
+            _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
         }
         finally
         {

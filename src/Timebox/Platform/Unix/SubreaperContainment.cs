@@ -26,17 +26,15 @@ internal sealed partial class SubreaperContainment : IContainment
     private static readonly Lock Gate = new();
     private static int _liveRuns, _sequence;
 
+    private readonly string _runId;
     private readonly byte[] _marker;
     private bool _left;
 
-    private SubreaperContainment(string entry)
+    private SubreaperContainment(string runId)
     {
-        EnvironmentEntry = entry;
-        _marker = Encoding.UTF8.GetBytes(entry + "\0");
+        _runId = runId;
+        _marker = Encoding.UTF8.GetBytes($"{MarkerVariable}={runId}\0");
     }
-
-    /// <summary>The MARKER=VALUE entry the run's child gets in its environment.</summary>
-    public string EnvironmentEntry { get; }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int prctl(int option, nint argument2, nint argument3, nint argument4, nint argument5);
@@ -52,11 +50,11 @@ internal sealed partial class SubreaperContainment : IContainment
             _liveRuns++;
         }
         return new SubreaperContainment(string.Create(CultureInfo.InvariantCulture,
-            $"{MarkerVariable}={Environment.ProcessId}.{Interlocked.Increment(ref _sequence)}"));
+            $"{Environment.ProcessId}.{Interlocked.Increment(ref _sequence)}"));
     }
 
     /// <summary><paramref name="environment"/> with this run's marker in place of any inherited one.</summary>
-    public EnvironmentBlock Mark(EnvironmentBlock environment) => environment.With(MarkerVariable, EnvironmentEntry[(MarkerVariable.Length + 1)..]);
+    public EnvironmentBlock Mark(EnvironmentBlock environment) => environment.With(MarkerVariable, _runId);
 
     /// <inheritdoc/>
     public IEnumerable<int> Members(ProcessTable table) => table.LiveChildrenOf(Environment.ProcessId).Where(HasMarker);
