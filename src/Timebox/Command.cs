@@ -326,9 +326,14 @@ public sealed class Command
     /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
     /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
     /// </summary>
+    /// <remarks>
+    /// What the program gets from the host (environment, working directory, program lookup, output files) is read during
+    /// the call; the spawn itself, which waits for the program to load, runs on a thread-pool thread so that the caller's
+    /// thread goes on at once. Runs started one after another may therefore begin in either order.
+    /// </remarks>
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        await using var process = Start(cancellationToken);
+        await using var process = await Launcher.StartOnThreadPool(this, cancellationToken).ConfigureAwait(false);
         process.StandardInput?.Dispose();
         return await process.Completion.ConfigureAwait(false);
     }

@@ -99,6 +99,31 @@ public sealed class RunTests : ChildTest
     }
 
     [Fact]
+    public async Task An_async_run_gets_the_environment_as_it_was_when_it_was_called()
+    {
+        // RunAsync spawns on a thread-pool thread; what it reads from the host must still be read at the call, so a change
+        // the caller makes right after the call (before the spawn has had a chance to run) does not reach the child.
+        const string name = "TIMEBOX_TEST_CALL_TIME_VARIABLE";
+        try
+        {
+            var runs = new List<Task<RunResult>>();
+            for (var i = 0; i < 10; i++)
+            {
+                Environment.SetEnvironmentVariable(name, $"at call {i}");
+                runs.Add(Child("print-env", name).RunAsync());
+                Environment.SetEnvironmentVariable(name, "changed after the call");
+            }
+            var results = await Task.WhenAll(runs);
+
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => $"at call {i}\n"), results.Select(result => result.Stdout.Text));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
     public async Task Working_directory_is_used_and_relative_programs_resolve_against_it()
     {
         var directory = Directory.CreateTempSubdirectory("timebox-cwd-");

@@ -35,21 +35,20 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     }
 
     /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
-    public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken)
-    {
-        var workingDirectory = StartChecks.WorkingDirectory(command);
-        StartChecks.SpillDirectory(command);
-        var environment = EnvironmentBlock.For(command);
-        var path = ProgramResolver.Resolve(command, environment.SearchPath, workingDirectory);
-        var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
-        var stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
+    public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken) =>
+        Start(PreparedStart.Of(command), loop, cancellationToken);
 
-        using var plan = new RedirectionPlan(command);
+    /// <summary>Spawns what <paramref name="prepared"/> holds, on this thread, which waits until the child has exec'd.</summary>
+    public static UnixRun Start(PreparedStart prepared, EventLoop loop, CancellationToken cancellationToken)
+    {
+        using var start = prepared;
+        var command = start.Command;
+        var plan = start.Plan;
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = RunConfinement.Spawn(command, path, workingDirectory, environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
+        var pid = RunConfinement.Spawn(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, stdoutSinks, stderrSinks);
+        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks);
         run.ConnectStdin(plan);
         run.StartFeeders();
         if (loop.IsLoopThread) run.Begin();
