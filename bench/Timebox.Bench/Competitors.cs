@@ -20,10 +20,12 @@ internal static class Competitors
         new("Timebox Run, pipes only where C has them", () => Task.FromResult(new Command(True).WithStdout(OutputTarget.Inherit).WithStderr(OutputTarget.Inherit).Run()),
             () => Task.FromResult(new Command(Echo, "hello").WithStderr(OutputTarget.Inherit).Run().Stdout.Text)),
         new("System.Diagnostics.Process", RunProcessTrue, CaptureProcessEcho),
-        new("CliWrap 3.10.5", () => Cli.Wrap(True).WithValidation(CommandResultValidation.None).ExecuteAsync().Task,
+        new("CliWrap 3.10.5", RunCliWrapTrue,
             async () => (await Cli.Wrap(Echo).WithArguments("hello").ExecuteBufferedAsync()).StandardOutput),
         new("MedallionShell 1.6.1", () => Shell.Command.Run(True).Task, async () => (await Shell.Command.Run(Echo, "hello").Task).StandardOutput),
     ];
+
+    public static Task RunCliWrapTrue() => Cli.Wrap(True).WithValidation(CommandResultValidation.None).ExecuteAsync().Task;
 
     private static Task RunProcessTrue()
     {

@@ -86,6 +86,11 @@ async Task ParallelRow(int total, int inFlight)
             using var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })!;
             child.WaitForExit();
         })),
+        // The Process row's own pattern, a blocking wait inside Task.Run, with Timebox's blocking Run: a call's spawn, wait
+        // and the next call stay on one pool thread, where RunAsync hands each exit from the loop thread to a pool thread
+        // that has gone idle. The pool kept 3 threads, so at most 3 of the 32 calls were past the spawn at once.
+        (new Samples("Timebox Run inside Task.Run (the Process row's pattern), 32 in flight"), () => Task.Run(() => new Command("/bin/true").Run())),
+        (new Samples("CliWrap ExecuteAsync, 32 in flight"), Competitors.RunCliWrapTrue),
     };
     // Warm-up: alone in a fresh process, both Timebox and Process got 15-35% faster over their first 8,000 runs at this
     // concurrency (JIT tiering of the concurrent paths, the thread pool settling), so three cold rounds timed the ramp.
