@@ -328,8 +328,8 @@ public sealed class Command
     /// </summary>
     /// <remarks>
     /// What the program gets from the host (environment, working directory, program lookup, output files) is read during
-    /// the call; the spawn itself, which waits for the program to load, runs on a thread-pool thread so that the caller's
-    /// thread goes on at once. Runs started one after another may therefore begin in either order.
+    /// the call. The spawn itself, which waits for the program to load, moves to a thread-pool thread when the pool has
+    /// other work waiting, so that many runs start side by side; runs started one after another may then begin in either order.
     /// </remarks>
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {

@@ -101,9 +101,12 @@ public sealed class RunTests : ChildTest
     [Fact]
     public async Task An_async_run_gets_the_environment_as_it_was_when_it_was_called()
     {
-        // RunAsync spawns on a thread-pool thread; what it reads from the host must still be read at the call, so a change
-        // the caller makes right after the call (before the spawn has had a chance to run) does not reach the child.
+        // RunAsync spawns on a thread-pool thread when the pool has work waiting; what it reads from the host must still be
+        // read at the call, so a change the caller makes right after the call does not reach the child. Work items that
+        // hold every pool thread keep the spawns queued until the variable has changed.
         const string name = "TIMEBOX_TEST_CALL_TIME_VARIABLE";
+        using var hold = new ManualResetEventSlim();
+        var holders = Enumerable.Range(0, ThreadPool.ThreadCount + (4 * Environment.ProcessorCount)).Select(_ => Task.Run(hold.Wait)).ToList();
         try
         {
             var runs = new List<Task<RunResult>>();
@@ -113,12 +116,15 @@ public sealed class RunTests : ChildTest
                 runs.Add(Child("print-env", name).RunAsync());
                 Environment.SetEnvironmentVariable(name, "changed after the call");
             }
+            hold.Set();
             var results = await Task.WhenAll(runs);
 
             Assert.Equal(Enumerable.Range(0, 10).Select(i => $"at call {i}\n"), results.Select(result => result.Stdout.Text));
         }
         finally
         {
+            hold.Set();
+            await Task.WhenAll(holders);
             Environment.SetEnvironmentVariable(name, null);
         }
     }
