@@ -89,4 +89,31 @@ public sealed class ScaleTests : ChildTest
         Assert.Empty(Proc.ZombieChildren());
         Assert.DoesNotContain(Proc.ChildrenOf(Environment.ProcessId), Proc.IsAlive);
     }
+
+    [Fact]
+    public void Threads_that_ran_blocking_runs_leave_no_descriptor_once_they_end()
+    {
+        // A blocking run waits on an event loop of its calling thread's own, created on the thread's first run; pool
+        // threads retire and others replace them, so a loop must not outlive its thread.
+        Child("exit", "0").Run();
+        CollectUnreachable();
+        var fdsBefore = Proc.CountOpenFds();
+
+        for (var i = 0; i < 20; i++)
+        {
+            var thread = new Thread(() => Assert.True(Child("exit", "0").Run().Succeeded));
+            thread.Start();
+            thread.Join();
+        }
+        CollectUnreachable();
+
+        Assert.InRange(Proc.CountOpenFds() - fdsBefore, -20, 5);
+    }
+
+    private static void CollectUnreachable()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
 }

@@ -26,6 +26,14 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         Control(Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN);
     }
 
+    // A calling thread's loop goes when its thread does (see EventLoop.ForCallingThread): pool threads retire and others
+    // replace them, and each that had run a blocking Run kept these two descriptors for good (20 threads: 40 descriptors).
+    ~EpollEventLoop()
+    {
+        Libc.close(_wakeFd);
+        Libc.close(_epoll);
+    }
+
     public override void Watch(int fd, Action<uint> handler)
     {
         Debug.Assert(IsLoopThread);

@@ -32,7 +32,8 @@ internal abstract class EventLoop
     /// <summary>
     /// This thread's own loop, created on first use and kept for the thread's lifetime, for a blocking run that waits
     /// on the calling thread: no hand-off to the shared loop's thread and back, which on a busy machine costs a
-    /// wake-up on each side. What is posted to it after its run ended is handled when the thread next drives it.
+    /// wake-up on each side. What is posted to it after its run ended is handled when the thread next drives it. Once the
+    /// thread has ended and no run refers to the loop any more, the GC lets go of it and its finalizer closes its descriptors.
     /// </summary>
     public static EventLoop ForCallingThread() => t_callingThreadLoop ??= OnCurrentThread();
 

@@ -30,6 +30,9 @@ internal sealed unsafe class KqueueEventLoop : EventLoop
             throw new InvalidOperationException($"kevent(EVFILT_USER) failed: errno {Libc.Errno}");
     }
 
+    // A calling thread's loop goes when its thread does (see EventLoop.ForCallingThread), and its kqueue with it.
+    ~KqueueEventLoop() => Libc.close(_kqueue);
+
     public override void Watch(int fd, Action<uint> handler)
     {
         Debug.Assert(IsLoopThread);
