@@ -91,6 +91,41 @@ public sealed class ScaleTests : ChildTest
     }
 
     [Fact]
+    public void Blocking_runs_leak_no_descriptor_however_they_end()
+    {
+        // A blocking run keeps the child's ends of its capture pipes until it has read the leader's exit, so each way of
+        // ending must let go of them: exit, failure, timeout, and a leader whose background child still holds the pipes.
+        RunResult Mixed(int i) => ((i % 5) switch
+        {
+            0 => new Command("sleep", "10").WithTimeout(TimeSpan.FromMilliseconds(20)).WithGracePeriod(TimeSpan.Zero),
+            1 => new Command("false"),
+            2 => Child("spawn", "new-session", "[", "hold", "]", "print", "started").WithDrainTimeout(TimeSpan.FromMilliseconds(30)),
+            3 => new Command("sh", "-c", "echo out; echo err >&2").WithStderrMerged(),
+            _ => new Command("echo", "x"),
+        }).Run();
+
+        foreach (var kind in Enumerable.Range(0, 5)) Mixed(kind);
+        var fdsBefore = Proc.CountOpenFds();
+
+        // Threads of their own, which end here, so that their event loops are let go of too (the next test's subject).
+        var results = new List<RunResult>[4];
+        var threads = Enumerable.Range(0, 4).Select(thread => new Thread(() =>
+            results[thread] = Enumerable.Range(0, 50).Select(i => Mixed((thread * 50) + i)).ToList())).ToList();
+        threads.ForEach(thread => thread.Start());
+        threads.ForEach(thread => thread.Join());
+        var all = results.SelectMany(list => list).ToList();
+        KillSurvivors();
+        CollectUnreachable();
+
+        Assert.Equal(40, all.Count(r => r.Outcome == Outcome.TimedOut));
+        Assert.Equal(40, all.Count(r => r.ExitCode == 1));
+        Assert.Equal(40, all.Count(r => r.Succeeded && r.Stdout.Text == "started\n" && r.OutputIncomplete));
+        Assert.Equal(40, all.Count(r => r.Stdout.Text == "out\nerr\n"));
+        Assert.Equal(40, all.Count(r => r.Stdout.Text == "x\n"));
+        Assert.InRange(Proc.CountOpenFds() - fdsBefore, -20, 5);
+    }
+
+    [Fact]
     public void Threads_that_ran_blocking_runs_leave_no_descriptor_once_they_end()
     {
         // A blocking run waits on an event loop of its calling thread's own, created on the thread's first run; pool

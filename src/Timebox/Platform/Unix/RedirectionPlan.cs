@@ -13,6 +13,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
     public int StdinParent = -1, StdoutParent = -1, StderrParent = -1;
     private readonly List<SafeFileHandle> _files = [];
     private readonly List<int> _childPipeEnds = [];
+    private readonly List<int> _capturedWriteEnds = [];
 
     public RedirectionPlan(Command command)
     {
@@ -39,6 +40,18 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         Libc.fcntl(fd, Libc.F_SETFL, Libc.O_NONBLOCK);
         parentFd = -1;
         return fd;
+    }
+
+    /// <summary>
+    /// Takes the child's write ends of the pipes that are only captured, which <see cref="CloseChildEnds"/> then leaves
+    /// open: the run closes them once the leader's exit is read (see <see cref="UnixRun"/>).
+    /// </summary>
+    public int[] TakeCapturedWriteEnds()
+    {
+        var ends = _capturedWriteEnds.ToArray();
+        _childPipeEnds.RemoveAll(_capturedWriteEnds.Contains);
+        _capturedWriteEnds.Clear();
+        return ends;
     }
 
     /// <summary>Closes the child's ends in the host once the child has its own copies.</summary>
@@ -107,6 +120,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
                 (var read, var write) = Pipe();
                 parent = read;
                 _childPipeEnds.Add(write);
+                if (target.Kind == OutputTarget.TargetKind.Capture) _capturedWriteEnds.Add(write);
                 return write;
         }
     }

@@ -22,6 +22,13 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     private readonly ChildProcess _leader;
     private readonly RunConfinement _confinement;
 
+    // The child's write ends of the pipes that are only captured, kept open in the host until the leader's exit is read,
+    // so that its pipes end just after its exit is known instead of just before: a child's exit closes its descriptors
+    // before its pidfd becomes readable, and each pipe's hang-up woke the waiting thread once more (3.86 context switches
+    // per blocking run of /bin/true with both streams captured, 1.99 with none or with this; medians 10-17 µs lower).
+    // Nothing can see the difference: captured output is handed over only when the run has finished, after the leader.
+    private int[] _heldWriteEnds = [];
+
     private UnixRun(Command command, EventLoop loop, int pid, int pidfd, RunConfinement confinement, long startTimestamp, RedirectionPlan plan,
         IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
         : base(command, pid, startTimestamp)
@@ -46,9 +53,12 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         var plan = start.Plan;
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = RunConfinement.Spawn(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
+        // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,
+        // whose descriptors this would add to (one more per captured stream) on the way to RLIMIT_NOFILE.
+        var heldWriteEnds = loop.IsLoopThread ? plan.TakeCapturedWriteEnds() : [];
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks);
+        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks) { _heldWriteEnds = heldWriteEnds };
         run.ConnectStdin(plan);
         run.StartFeeders();
         if (loop.IsLoopThread) run.Begin();
@@ -71,6 +81,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     {
         _loop.UnwatchExit(_leader);
         var status = _leader.ReadExitStatus();
+        CloseHeldWriteEnds();
         return (status.ExitCode, status.Signal);
     }
 
@@ -115,11 +126,18 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     protected override (ResourceUsage? Usage, Outcome? LimitOutcome, int Reached) ReleaseTree()
     {
+        CloseHeldWriteEnds();
         _confinement.Release(_loop, _tree);
         var usage = _leader.Reap(_confinement.HostPeakBytes);
         var reached = _tree.ReachedCount + 1;
         _tree.Dispose();
         return (usage, LimitOutcome.Of(Command.Limits, ExitSignal, usage, _confinement.MemoryLimitExceeded), reached);
+    }
+
+    private void CloseHeldWriteEnds()
+    {
+        foreach (var fd in _heldWriteEnds) Libc.close(fd);
+        _heldWriteEnds = [];
     }
 
     private OutputRoute? Route(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>
