@@ -28,6 +28,7 @@ internal sealed class Samples(string competitor)
 
     public static string Format(double value) => double.IsNaN(value) ? "—" : value.ToString("0", CultureInfo.InvariantCulture);
 
+    // Two decimals, except below 0.1, where they would round a 268-fold gap (the tree kill's) to "0.00x".
     public static string Ratio(double value, double baseline) =>
-        baseline > 0 && !double.IsNaN(value) ? (value / baseline).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "—";
+        baseline > 0 && !double.IsNaN(value) ? (value / baseline).ToString(value / baseline < 0.1 ? "0.0000" : "0.00", CultureInfo.InvariantCulture) + "x" : "—";
 }
