@@ -26,11 +26,10 @@ internal static class Launcher
         // CreateProcess does not wait for the child to load, so Windows has nothing to move off the caller's thread.
         if (OperatingSystem.IsWindows()) return Task.FromResult(new RunningProcess(WindowsRun.Start(command, cancellationToken), command));
         var prepared = PreparedStart.Of(command);
+        RunningProcess Spawn() => new(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command);
         // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread
         // (12-20 µs more per sequential run).
-        if (ThreadPool.PendingWorkItemCount == 0)
-            return Task.FromResult(new RunningProcess(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command));
-        return Task.Run(() => new RunningProcess(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command), CancellationToken.None);
+        return ThreadPool.PendingWorkItemCount == 0 ? Task.FromResult(Spawn()) : Task.Run(Spawn, CancellationToken.None);
     }
 
     /// <summary>

@@ -9,34 +9,9 @@ namespace Timebox.Platform.Unix;
 /// that may run on another (<see cref="Launcher.StartOnThreadPool"/>), keeps what the child gets as it was when
 /// the caller asked: a current directory or a variable changed right after the call does not reach it.
 /// </summary>
-internal sealed class PreparedStart : IDisposable
+internal sealed record PreparedStart(Command Command, string? WorkingDirectory, EnvironmentBlock Environment, string Path,
+    IReadOnlyList<IOutputSink> StdoutSinks, IReadOnlyList<IOutputSink> StderrSinks, RedirectionPlan Plan) : IDisposable
 {
-    private PreparedStart(Command command, string? workingDirectory, EnvironmentBlock environment, string path,
-        IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks, RedirectionPlan plan)
-    {
-        Command = command;
-        WorkingDirectory = workingDirectory;
-        Environment = environment;
-        Path = path;
-        StdoutSinks = stdoutSinks;
-        StderrSinks = stderrSinks;
-        Plan = plan;
-    }
-
-    public Command Command { get; }
-
-    public string? WorkingDirectory { get; }
-
-    public EnvironmentBlock Environment { get; }
-
-    public string Path { get; }
-
-    public IReadOnlyList<IOutputSink> StdoutSinks { get; }
-
-    public IReadOnlyList<IOutputSink> StderrSinks { get; }
-
-    public RedirectionPlan Plan { get; }
-
     public static PreparedStart Of(Command command)
     {
         var workingDirectory = StartChecks.WorkingDirectory(command);
