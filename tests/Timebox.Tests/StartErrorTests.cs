@@ -25,6 +25,32 @@ public sealed class StartErrorTests : ChildTest
         Assert.Equal("/etc/passwd/tool", throughFile.Program);
     }
 
+    [Theory]
+    [InlineData("exec refuses the program")]
+    [InlineData("the stdin file is missing")]
+    public async Task A_start_that_fails_leaves_no_tee_file_open(string failure)
+    {
+        // The tee's file is opened before the redirections and the spawn, which can still fail after it.
+        var directory = Directory.CreateTempSubdirectory("timebox-tee-");
+        try
+        {
+            var copy = Path.Combine(directory.FullName, "copy.txt");
+            var command = failure == "exec refuses the program"
+                ? new Command(Path.Combine(directory.FullName, "no-such-program"))
+                : Child("print", "x").WithStdin(StdinSource.FromFile(Path.Combine(directory.FullName, "no-such-input")));
+
+            await Assert.ThrowsAnyAsync<CommandStartException>(() =>
+                command.WithStdout(OutputTarget.Tee(OutputTarget.Capture, OutputTarget.ToFile(copy))).RunAsync());
+
+            Assert.True(File.Exists(copy), "the tee's file was opened before the failure");
+            Assert.DoesNotContain(copy, new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Select(fd => fd.LinkTarget));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_file_without_execute_permission_is_not_executable()
     {

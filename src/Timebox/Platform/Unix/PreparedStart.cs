@@ -12,6 +12,8 @@ namespace Timebox.Platform.Unix;
 internal sealed record PreparedStart(Command Command, string? WorkingDirectory, EnvironmentBlock Environment, string Path,
     IReadOnlyList<IOutputSink> StdoutSinks, IReadOnlyList<IOutputSink> StderrSinks, RedirectionPlan Plan) : IDisposable
 {
+    private bool _handedOver;
+
     public static PreparedStart Of(Command command)
     {
         var workingDirectory = StartChecks.WorkingDirectory(command);
@@ -19,10 +21,26 @@ internal sealed record PreparedStart(Command Command, string? WorkingDirectory, 
         var environment = EnvironmentBlock.For(command);
         var path = ProgramResolver.Resolve(command, environment.SearchPath, workingDirectory);
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
-        var stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
-        return new PreparedStart(command, workingDirectory, environment, path, stdoutSinks, stderrSinks, new RedirectionPlan(command));
+        IReadOnlyList<IOutputSink> stderrSinks = [];
+        try
+        {
+            stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
+            return new PreparedStart(command, workingDirectory, environment, path, stdoutSinks, stderrSinks, new RedirectionPlan(command));
+        }
+        catch
+        {
+            OutputRoute.Abandon([.. stdoutSinks, .. stderrSinks]);
+            throw;
+        }
     }
 
-    /// <summary>Closes the descriptors the spawn did not hand on.</summary>
-    public void Dispose() => Plan.Dispose();
+    /// <summary>The run has taken the sinks: from now on disposing closes only the descriptors the spawn did not hand on.</summary>
+    public void HandOver() => _handedOver = true;
+
+    /// <summary>Closes the descriptors the spawn did not hand on, and the sinks too if no run took them (the start failed).</summary>
+    public void Dispose()
+    {
+        Plan.Dispose();
+        if (!_handedOver) OutputRoute.Abandon([.. StdoutSinks, .. StderrSinks]);
+    }
 }

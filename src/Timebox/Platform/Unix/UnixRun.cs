@@ -59,6 +59,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         plan.CloseChildEnds();
 
         var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks) { _heldWriteEnds = heldWriteEnds };
+        start.HandOver();
         run.ConnectStdin(plan);
         run.StartFeeders();
         if (loop.IsLoopThread) run.Begin();

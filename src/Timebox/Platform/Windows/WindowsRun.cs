@@ -78,7 +78,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         }
         catch
         {
-            foreach (var sink in stdoutSinks.Concat(stderrSinks).OfType<StreamSink>()) _ = sink.CompleteAsync(CancellationToken.None);
+            OutputRoute.Abandon(stdoutSinks.Concat(stderrSinks));
             throw;
         }
     }
