@@ -22,9 +22,9 @@ internal static class Launcher
     /// </summary>
     public static Task<RunningProcess> StartOnThreadPool(Command command, CancellationToken cancellationToken)
     {
-        Check(command);
         // CreateProcess does not wait for the child to load, so Windows has nothing to move off the caller's thread.
-        if (OperatingSystem.IsWindows()) return Task.FromResult(new RunningProcess(WindowsRun.Start(command, cancellationToken), command));
+        if (OperatingSystem.IsWindows()) return Task.FromResult(Start(command, cancellationToken));
+        Check(command);
         var prepared = PreparedStart.Of(command);
         RunningProcess Spawn() => new(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command);
         // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread

@@ -53,16 +53,17 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         var plan = start.Plan;
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = RunConfinement.Spawn(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
+        var drivenHere = loop.IsLoopThread;
         // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,
         // whose descriptors this would add to (one more per captured stream) on the way to RLIMIT_NOFILE.
-        var heldWriteEnds = loop.IsLoopThread ? plan.TakeCapturedWriteEnds() : [];
+        var heldWriteEnds = drivenHere ? plan.TakeCapturedWriteEnds() : [];
         plan.CloseChildEnds();
 
         var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks) { _heldWriteEnds = heldWriteEnds };
         start.HandOver();
         run.ConnectStdin(plan);
         run.StartFeeders();
-        if (loop.IsLoopThread) run.Begin();
+        if (drivenHere) run.Begin();
         else loop.Post(run.Begin);
         run.TerminateOnCancel(cancellationToken);
         return run;
