@@ -105,18 +105,44 @@ internal sealed unsafe partial class ResultsFile : IDisposable
             int? exitCode = root.TryGetProperty("exit_code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var value) ? value : null;
             return new RecordedResult(id.GetString()!, number, outcome.GetString()!, exitCode);
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not text (invalid UTF-8, a lone surrogate escape).
             return null;
         }
     }
 
-    /// <summary>Appends one line (which must end with a newline) in a single write.</summary>
+    /// <summary>
+    /// Appends one line (which must end with a newline) in a single write. When the write fails part way (a full disk),
+    /// the file is cut back to its last whole line before the error is thrown, so that it stays valid JSON Lines.
+    /// </summary>
     public void Append(ReadOnlySpan<byte> line)
     {
-        _stream.Write(line);
-        _stream.Flush();
+        var whole = _stream.Position;
+        try
+        {
+            _stream.Write(line);
+            _stream.Flush();
+        }
+        catch (IOException)
+        {
+            CutBackTo(whole);
+            throw;
+        }
         LineCount++;
+    }
+
+    private void CutBackTo(long length)
+    {
+        try
+        {
+            _stream.SetLength(length);
+            _stream.Position = length;
+        }
+        catch (IOException)
+        {
+            // The partial line stays; the next run removes it when it opens the file. The write's error is the one to report.
+        }
     }
 
     public void Dispose() => _stream.Dispose();
