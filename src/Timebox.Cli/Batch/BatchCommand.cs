@@ -93,7 +93,7 @@ internal static class BatchCommand
             }))
         {
             runner.ParallelismReduced += (_, reduced) =>
-                view.Notice($"batch: warning: {reduced.Reason}: running at most {TextFormat.Number(reduced.Parallelism)} jobs at once");
+                view.Notice($"batch: warning: {reduced.Reason}: running at most {TextFormat.Number(reduced.Parallelism)} {(reduced.Parallelism == 1 ? "job" : "jobs")} at once");
             try
             {
                 await foreach (var attempt in runner.RunAsync(toRun).ConfigureAwait(false))
