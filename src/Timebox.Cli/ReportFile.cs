@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using Timebox.Platform.Unix;
 
@@ -130,9 +130,11 @@ internal sealed unsafe partial class ReportFile : IDisposable
         var name = Path.GetFileName(path);
         while (true)
         {
-            // Hidden, named after the file (shortened so that the name stays within NAME_MAX), and unique.
+            // Hidden, named after the file (shortened so that the name stays within NAME_MAX), and unique. Random, not
+            // RandomNumberGenerator: the name need not be secret (the file is created exclusively), and cryptography
+            // would add 100 KB to the binary.
             var temporary = Path.Combine(string.IsNullOrEmpty(directory) ? "." : directory,
-                $".{(name.Length > 100 ? name[..100] : name)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+                $".{(name.Length > 100 ? name[..100] : name)}.{Random.Shared.NextInt64(1L << 48).ToString("x12", CultureInfo.InvariantCulture)}.tmp");
             var fd = Open(temporary, O_WRONLY | O_CREAT | O_EXCL);
             if (fd >= 0 || Libc.Errno != EEXIST) return (temporary, fd);
         }

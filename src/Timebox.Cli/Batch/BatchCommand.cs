@@ -61,6 +61,9 @@ internal static class BatchCommand
         }
         using var resultsFile = results;
         if (results.DroppedPartialLine) Messages.Error($"batch: {Quoting.Quote(resultsPath)} ended with an incomplete line (a run was killed while writing it): removed");
+        var orphans = settings.OutputDirectory is null ? OrphanedOutputs.Remove(settings.EffectiveOutputDirectory, results.OutputFileNames) : 0;
+        if (orphans > 0)
+            Messages.Error($"batch: removed {TextFormat.Number(orphans)} output files of {Quoting.Quote(settings.EffectiveOutputDirectory)} that no result line refers to (a run was killed while saving them)");
         if (results.UnreadableLines > 0) Messages.Error($"batch: {Quoting.Quote(resultsPath)}: {TextFormat.Number(results.UnreadableLines)} lines are not result lines: ignored");
 
         ReportFile? html = null;

@@ -20,16 +20,28 @@ internal static class ResourceExhaustion
         {
             if (error is OutOfMemoryException) return ENOMEM;
             if (ErrnoOf(error) is { } errno && Errnos.Contains(errno)) return errno;
-            // Exceptions that carry the errno only in their text: the system's words, or its number as "errno N".
+            // Exceptions that carry the errno only in their text: the system's words, or its number as "errno N". Not in
+            // the command line a CommandStartException quotes, where a job's own text could say anything.
+            var text = error is CommandStartException start ? error.Message.Replace($"(command: {start.Command})", "", StringComparison.Ordinal) : error.Message;
+            // ENFILE before EMFILE: "Too many open files in system" contains "Too many open files".
             foreach (var number in Errnos)
             {
-                // Longest words first: "Too many open files in system" (ENFILE) contains EMFILE's.
-                if (error.Message.Contains(Marshal.GetPInvokeErrorMessage(number), StringComparison.Ordinal)
-                    || error.Message.Contains($"errno {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}", StringComparison.Ordinal))
-                    return number;
+                if (text.Contains(Marshal.GetPInvokeErrorMessage(number), StringComparison.Ordinal) || NamesErrno(text, number)) return number;
             }
         }
         return null;
+    }
+
+    /// <summary>True when <paramref name="text"/> says "errno N" for this very number (not "errno 240" for 24).</summary>
+    private static bool NamesErrno(string text, int number)
+    {
+        var words = $"errno {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        for (var at = text.IndexOf(words, StringComparison.Ordinal); at >= 0; at = text.IndexOf(words, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + words.Length;
+            if (end == text.Length || !char.IsAsciiDigit(text[end])) return true;
+        }
+        return false;
     }
 
     /// <summary>The system's words for it (strerror).</summary>

@@ -42,30 +42,37 @@ public sealed class BatchFaultTests : CliTest, IDisposable
     }
 
     [Fact]
+    public async Task Output_files_a_killed_batch_saved_but_never_recorded_are_removed_by_the_next_run()
+    {
+        var outputs = Directory.CreateDirectory(_work.Path("jobs.results.output")).FullName;
+        var recorded = Path.Combine(outputs, "j1.1.stdout");
+        File.WriteAllText(_work.Results, JsonSerializer.Serialize(new { id = "j1", attempt = 1, outcome = "exited", exit_code = 0, stdout_file = recorded }) + "\n");
+        foreach (var name in new[] { "j1.1.stdout", "j2.1.stdout", "j2.1.stderr.2", "notes.txt" }) File.WriteAllText(Path.Combine(outputs, name), "x");
+        _work.WriteJobs([BatchWorkspace.Job(("id", "j1"), ("shell", "true"))]);
+
+        var result = await Batch(_work.Jobs, "--progress=none").RunAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("batch: removed 2 output files of", result.Stderr.Text, StringComparison.Ordinal);
+        Assert.Equal(["j1.1.stdout", "notes.txt"], Directory.GetFiles(outputs).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public async Task The_HTML_report_replaces_a_symlink_and_is_not_truncated_while_the_batch_runs()
     {
-        var victim = _work.Path("victim");
-        File.WriteAllText(victim, "precious\n");
-        var html = _work.Path("report.html");
-        File.CreateSymbolicLink(html, victim);
-        var dangling = _work.Path("dangling.html");
-        File.CreateSymbolicLink(dangling, _work.Path("created-through-the-link"));
+        var trap = new LinkTrap(_work, "html");
         // The job reads the report path while the batch runs: it still holds what was there before.
-        _work.WriteJobs([BatchWorkspace.Job(("id", "look"), ("command", new[] { "cat", html }))]);
+        _work.WriteJobs([BatchWorkspace.Job(("id", "look"), ("command", new[] { "cat", trap.Link }))]);
 
-        var result = await Batch(_work.Jobs, $"--html={html}", "--progress=none").RunAsync();
-        var again = await Batch(_work.Jobs, $"--html={dangling}", $"--results={_work.Path("again.jsonl")}", "--progress=none").RunAsync();
+        var result = await Batch(_work.Jobs, $"--html={trap.Link}", "--progress=none").RunAsync();
+        var again = await Batch(_work.Jobs, $"--html={trap.Dangling}", $"--results={_work.Path("again.jsonl")}", "--progress=none").RunAsync();
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(0, again.ExitCode);
-        Assert.Equal("precious\n", _work.ReadResults().Single().GetProperty("stdout").GetString());
-        Assert.Equal("precious\n", File.ReadAllText(victim));
-        Assert.False(File.Exists(_work.Path("created-through-the-link")));
-        foreach (var path in new[] { html, dangling })
-        {
-            Assert.Null(new FileInfo(path).LinkTarget);
+        Assert.Equal(LinkTrap.VictimContent, _work.ReadResults().Single().GetProperty("stdout").GetString());
+        trap.AssertLinksReplacedAndTargetsUntouched();
+        foreach (var path in new[] { trap.Link, trap.Dangling })
             Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(path), StringComparison.Ordinal);
-        }
     }
 
     [Fact]

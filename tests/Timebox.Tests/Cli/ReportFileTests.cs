@@ -47,22 +47,15 @@ public sealed class ReportFileTests : CliTest, IDisposable
     [Fact]
     public async Task A_symlink_at_the_report_path_is_replaced_and_its_target_left_untouched()
     {
-        var victim = _work.Path("victim");
-        File.WriteAllText(victim, "precious\n");
-        var link = _work.Path("link.json");
-        File.CreateSymbolicLink(link, victim);
-        var dangling = _work.Path("dangling.json");
-        File.CreateSymbolicLink(dangling, _work.Path("created-through-the-link"));
+        var trap = new LinkTrap(_work, "json");
 
-        foreach (var path in new[] { link, dangling })
+        foreach (var path in new[] { trap.Link, trap.Dangling })
         {
             var result = await RunTool("timebox", Concat([$"--report={path}", "5"], ChildArgs("exit", "0")));
             Assert.Equal(0, result.ExitCode);
-            Assert.Null(new FileInfo(path).LinkTarget);
             Assert.Equal("exited", JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("outcome").GetString());
         }
-        Assert.Equal("precious\n", File.ReadAllText(victim));
-        Assert.False(File.Exists(_work.Path("created-through-the-link")));
+        trap.AssertLinksReplacedAndTargetsUntouched();
     }
 
     [Fact]
