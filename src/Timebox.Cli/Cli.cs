@@ -38,12 +38,13 @@ namespace Timebox.Cli
                 return FailedStatus;
             }
 
-            FileStream? report = null;
-            if (options.ReportPath is { } reportPath && (report = ReportFile.Create(reportPath, "cannot write report")) is null) return FailedStatus;
+            ReportFile? report = null;
+            if (options.ReportPath is { } reportPath && (report = ReportFile.Prepare(reportPath, "cannot write report")) is null) return FailedStatus;
 
             var result = new Supervisor(options, inherited).Run();
             var (status, dieOf) = ExitStatusOf(result, options);
             if (options.Verbose) Messages.Error(Summary(result, status));
+            // A report that cannot be written at the end (a full disk) is said on stderr; the status stays the command's.
             if (report is not null)
             {
                 using (report) WriteReport(report, result, options, status);
@@ -106,15 +107,17 @@ namespace Timebox.Cli
 
         private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-        private static void WriteReport(FileStream stream, SupervisorResult result, CliOptions options, int status)
+        private static void WriteReport(ReportFile file, SupervisorResult result, CliOptions options, int status)
         {
             var report = new RunReport(
                 options.Command, result.Outcome, result.Status.ExitCode, result.Status.Signal, result.Forced, result.StartedAt,
                 Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
                 Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
                 result.StartError?.Reason);
-            report.WriteTo(stream);
-            stream.WriteByte((byte)'\n');
+            using var content = new MemoryStream();
+            report.WriteTo(content);
+            content.WriteByte((byte)'\n');
+            file.Write(content.GetBuffer().AsSpan(0, (int)content.Length));
         }
     }
 }

@@ -36,12 +36,17 @@ internal static class BatchCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Messages.Error($"batch: cannot read jobs {Quoting.Quote(settings.JobsPath)}: {exception.Message}");
+            Messages.Error($"batch: cannot read jobs {Quoting.Quote(settings.JobsPath)}: {SystemError.Words(exception, settings.JobsPath)}");
             return Cli.FailedStatus;
         }
         var (jobs, malformed) = JobFile.Parse(content);
         var jobsName = settings.JobsPath == "-" ? "stdin" : settings.JobsPath;
-        foreach (var line in malformed) Messages.Error($"{jobsName}:{TextFormat.Number(line.Line)}: {line.Reason}; line skipped");
+        foreach (var line in malformed) Messages.Error($"{jobsName}:{TextFormat.Number(line.Line)}: {line.Reason}{(settings.Strict ? "" : "; line skipped")}");
+        if (settings.Strict && malformed.Count > 0)
+        {
+            Messages.Error($"batch: {TextFormat.Number(malformed.Count)} bad lines in {Quoting.Quote(jobsName)}: nothing run (--strict)");
+            return Cli.FailedStatus;
+        }
 
         var resultsPath = settings.EffectiveResultsPath;
         ResultsFile results;
@@ -51,15 +56,18 @@ internal static class BatchCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Messages.Error($"batch: cannot open results {Quoting.Quote(resultsPath)}: {exception.Message}");
+            Messages.Error($"batch: cannot open results {Quoting.Quote(resultsPath)}: {SystemError.Words(exception, resultsPath)}");
             return Cli.FailedStatus;
         }
         using var resultsFile = results;
         if (results.DroppedPartialLine) Messages.Error($"batch: {Quoting.Quote(resultsPath)} ended with an incomplete line (a run was killed while writing it): removed");
+        var orphans = settings.OutputDirectory is null ? OrphanedOutputs.Remove(settings.EffectiveOutputDirectory, results.OutputFileNames) : 0;
+        if (orphans > 0)
+            Messages.Error($"batch: removed {TextFormat.Number(orphans)} output files of {Quoting.Quote(settings.EffectiveOutputDirectory)} that no result line refers to (a run was killed while saving them)");
         if (results.UnreadableLines > 0) Messages.Error($"batch: {Quoting.Quote(resultsPath)}: {TextFormat.Number(results.UnreadableLines)} lines are not result lines: ignored");
 
-        FileStream? html = null;
-        if (settings.HtmlPath is { } htmlPath && (html = ReportFile.Create(htmlPath, "batch: cannot write HTML report")) is null) return Cli.FailedStatus;
+        ReportFile? html = null;
+        if (settings.HtmlPath is { } htmlPath && (html = ReportFile.Prepare(htmlPath, "batch: cannot write HTML report")) is null) return Cli.FailedStatus;
         using var htmlFile = html;
 
         var (toRun, alreadyDone, alreadyFailed) = ResumePlan.Make(jobs, results.Recorded, settings);
@@ -87,24 +95,19 @@ internal static class BatchCommand
                 runner.Kill();
             }))
         {
+            runner.ParallelismReduced += (_, reduced) =>
+                view.Notice($"batch: warning: {reduced.Reason}: running at most {TextFormat.Number(reduced.Parallelism)} {(reduced.Parallelism == 1 ? "job" : "jobs")} at once");
             try
             {
                 await foreach (var attempt in runner.RunAsync(toRun).ConfigureAwait(false))
                 {
                     using (attempt.Result)
                     {
-                        if (failedStatus == 0)
+                        if (failedStatus == 0 && Record(attempt, results, settings) is { } failure)
                         {
-                            try
-                            {
-                                results.Append(ResultLine.Build(attempt, settings));
-                            }
-                            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                            {
-                                view.Notice($"batch: cannot write results: {exception.Message}; stopping");
-                                failedStatus = Cli.FailedStatus;
-                                runner.Stop();
-                            }
+                            view.Notice($"batch: cannot write results: {failure}; stopping");
+                            failedStatus = Cli.FailedStatus;
+                            runner.Stop();
                         }
                     }
                     var record = tally.Add(attempt);
@@ -116,29 +119,40 @@ internal static class BatchCommand
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                view.Notice($"batch: {exception.Message}");
+                view.Notice(Timebox.Batch.ResourceExhaustion.Find(exception) is { } errno
+                    ? $"batch: cannot start a job: {Timebox.Batch.ResourceExhaustion.Words(errno)}; stopping (the job is not recorded: a rerun runs it)"
+                    : $"batch: {exception.Message}");
                 failedStatus = Cli.FailedStatus;
             }
             view.End();
             Terminal.Write(SummaryTable.Render(tally, resultsPath, view.UsesColor));
 
-            if (htmlFile is not null)
-            {
-                try
-                {
-                    htmlFile.Write(System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(tally, jobsName, resultsPath)));
-                }
-                catch (IOException exception)
-                {
-                    Messages.Error($"batch: cannot write HTML report: {exception.Message}");
-                    failedStatus = Cli.FailedStatus;
-                }
-            }
+            if (htmlFile is not null && !htmlFile.Write(System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(tally, jobsName, resultsPath))))
+                failedStatus = Cli.FailedStatus;
 
             if (signals.First is var signal and > 0) return 128 + signal;
             if (failedStatus != 0) return failedStatus;
             if (runner.StopReason == BatchStopReason.TimedOut) return Cli.TimedOutStatus;
             return allSucceeded && runner.StopReason == BatchStopReason.None ? 0 : SomeFailedStatus;
+        }
+    }
+
+    /// <summary>
+    /// Appends the attempt's result line, its large output saved to files first. Null when recorded; otherwise why not,
+    /// in the system's words, after removing what this attempt left: the files no line refers to, and any partial line.
+    /// </summary>
+    private static string? Record(BatchResult attempt, ResultsFile results, BatchSettings settings)
+    {
+        var saved = new List<string>();
+        try
+        {
+            results.Append(ResultLine.Build(attempt, settings, saved));
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            foreach (var file in saved) ResultLine.Remove(file);
+            return SystemError.Words(exception);
         }
     }
 

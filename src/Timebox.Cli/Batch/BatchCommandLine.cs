@@ -21,11 +21,12 @@ internal static class BatchCommandLine
     private static readonly OptionSpec Retries = new("retries", null, TakesValue: true);
     private static readonly OptionSpec RetryOn = new("retry-on", null, TakesValue: true);
     private static readonly OptionSpec FailFast = new("fail-fast", null, TakesValue: false);
+    private static readonly OptionSpec Strict = new("strict", null, TakesValue: false);
     private static readonly OptionSpec BatchTimeout = new("batch-timeout", null, TakesValue: true);
     private static readonly OptionSpec Progress = new("progress", null, TakesValue: true);
     private static readonly OptionSpec Help = new("help", null, TakesValue: false);
 
-    private static readonly OptionSpec[] All = [Jobs, Results, Html, OutputDir, InlineLimit, Retries, RetryOn, FailFast, BatchTimeout, Progress, Help];
+    private static readonly OptionSpec[] All = [Jobs, Results, Html, OutputDir, InlineLimit, Retries, RetryOn, FailFast, Strict, BatchTimeout, Progress, Help];
 
     public static Request Parse(IReadOnlyList<string> args, out BatchSettings settings)
     {
@@ -67,6 +68,7 @@ internal static class BatchCommandLine
         else if (option == Retries) settings.Retries = PositiveInt(value, "number of retries", min: 0);
         else if (option == RetryOn) settings.RetryOn = OutcomeList(value);
         else if (option == FailFast) settings.FailFast = true;
+        else if (option == Strict) settings.Strict = true;
         else if (option == BatchTimeout) settings.BatchTimeout = DurationParser.Parse(value);
         else if (option == Progress)
         {

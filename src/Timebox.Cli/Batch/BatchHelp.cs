@@ -11,7 +11,9 @@ internal static class BatchHelp
 
         Job fields: id, command (array of strings) or shell (string), and optionally
         timeout, kill_after, idle_timeout (DURATION, as for timebox), cwd, env (object),
-        stdin (text). Malformed lines are reported with their line number and skipped.
+        stdin (text). Malformed lines (bad JSON, fields or text: invalid UTF-8, a lone
+        surrogate escape, a byte order mark) are reported with their line number and
+        skipped.
 
         Options (before or after JOBS):
           -j, --jobs=N           run at most N jobs at once (default: number of CPUs)
@@ -24,6 +26,7 @@ internal static class BatchHelp
               --retry-on=LIST      one of LIST (default: exited,signaled,timed_out,
                                    idle_timed_out; exited means a non-zero exit)
               --fail-fast        stop at the first job that does not succeed
+              --strict           run nothing if any line of JOBS is malformed (status 125)
               --batch-timeout=DURATION  stop the whole batch after DURATION
               --html=FILE        write a self-contained HTML report (timeline, summary)
               --progress=MODE    auto (default: live on a terminal, else one line per
@@ -38,7 +41,8 @@ internal static class BatchHelp
           0    every job of JOBS succeeded (exit code 0)
           1    some job did not succeed, or some line was malformed
           124  the batch timeout passed
-          125  timebox itself failed (bad option, unreadable jobs, unwritable results)
+          125  timebox itself failed (bad option, unreadable jobs, a malformed line
+               with --strict, unwritable results)
           128+N  stopped by signal N (130 for Ctrl-C)
 
         """;

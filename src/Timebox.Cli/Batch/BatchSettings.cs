@@ -29,6 +29,9 @@ internal sealed class BatchSettings
 
     public bool FailFast { get; set; }
 
+    /// <summary>Refuse a job file with any malformed line before running anything (instead of skipping those lines).</summary>
+    public bool Strict { get; set; }
+
     /// <summary>Seconds for the whole batch; 0 for none.</summary>
     public double BatchTimeout { get; set; }
 

@@ -40,6 +40,11 @@ internal static class JobFile
             var text = end < 0 ? rest : rest[..end];
             rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
             if (IsBlank(text.Span)) continue;
+            if (NotText(text.Span) is { } reason)
+            {
+                malformed.Add(new MalformedLine(line, reason));
+                continue;
+            }
             try
             {
                 var job = ParseLine(text, line);
@@ -56,12 +61,27 @@ internal static class JobFile
                 var column = exception.BytePositionInLine is { } position ? $" (at byte {TextFormat.Number(position + 1)})" : "";
                 malformed.Add(new MalformedLine(line, $"not valid JSON{column}"));
             }
+            catch (InvalidOperationException)
+            {
+                // The line is valid UTF-8 (checked above), so what JsonElement.GetString could not transcode is an escape.
+                malformed.Add(new MalformedLine(line, "a string holds a lone surrogate escape (such as \\ud800), which is no character"));
+            }
             catch (Exception exception) when (exception is FormatException or UsageException or ArgumentException)
             {
                 malformed.Add(new MalformedLine(line, exception is UsageException usage ? usage.Diagnostic ?? usage.Message : exception.Message));
             }
         }
         return (jobs, malformed);
+    }
+
+    /// <summary>Why the line's bytes are not UTF-8 text a job can be read from (a byte order mark, an invalid sequence), or null.</summary>
+    private static string? NotText(ReadOnlySpan<byte> text)
+    {
+        if (text.StartsWith("\uFEFF"u8)) return "starts with a byte order mark (U+FEFF): job files are UTF-8 without one";
+        if (System.Text.Unicode.Utf8.IsValid(text)) return null;
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(text[offset..], out _, out var length) == System.Buffers.OperationStatus.Done) offset += length;
+        return $"not valid UTF-8 (at byte {TextFormat.Number(offset + 1)})";
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> text)

@@ -13,7 +13,8 @@ namespace Timebox.Cli;
 /// </summary>
 internal static class ResultLine
 {
-    public static byte[] Build(BatchResult attempt, BatchSettings settings)
+    /// <summary>The line, ending with a newline; the output files it refers to are added to <paramref name="saved"/> as they are written.</summary>
+    public static byte[] Build(BatchResult attempt, BatchSettings settings, List<string> saved)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var json = new Utf8JsonWriter(buffer, RunReport.WriterOptions))
@@ -22,15 +23,15 @@ internal static class ResultLine
             BatchRunReport.From(attempt).WriteFields(json);
             json.WriteString("id", attempt.Job.Id);
             json.WriteNumber("attempt", attempt.Attempt);
-            WriteOutput(json, "stdout", attempt.Result?.Stdout, attempt, settings);
-            WriteOutput(json, "stderr", attempt.Result?.Stderr, attempt, settings);
+            WriteOutput(json, "stdout", attempt.Result?.Stdout, attempt, settings, saved);
+            WriteOutput(json, "stderr", attempt.Result?.Stderr, attempt, settings, saved);
             json.WriteEndObject();
         }
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteOutput(Utf8JsonWriter json, string stream, CapturedOutput? output, BatchResult attempt, BatchSettings settings)
+    private static void WriteOutput(Utf8JsonWriter json, string stream, CapturedOutput? output, BatchResult attempt, BatchSettings settings, List<string> saved)
     {
         if (output is null)
         {
@@ -45,7 +46,9 @@ internal static class ResultLine
             return;
         }
         json.WriteNull(stream);
-        json.WriteString(stream + "_file", SaveToFile(output, attempt, stream, settings.EffectiveOutputDirectory));
+        var file = SaveToFile(output, attempt, stream, settings.EffectiveOutputDirectory);
+        saved.Add(file);
+        json.WriteString(stream + "_file", file);
     }
 
     /// <summary>Copies the output to DIR/ID.ATTEMPT.STREAM (ID made safe for a file name; a number added if that name exists).</summary>
@@ -66,12 +69,34 @@ internal static class ResultLine
             {
                 continue;
             }
-            using (file)
-            using (var content = output.OpenRead())
+            try
             {
-                content.CopyTo(file);
+                using (file)
+                using (var content = output.OpenRead())
+                {
+                    content.CopyTo(file);
+                }
+            }
+            catch
+            {
+                // A partial copy (a full disk) is no output: no line will refer to it.
+                Remove(path);
+                throw;
             }
             return path;
+        }
+    }
+
+    /// <summary>Removes an output file no result line refers to, as far as it can (it is reported as not written either way).</summary>
+    public static void Remove(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: the error that led here is what gets reported.
         }
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Timebox.Cli;
 
 /// <summary>The last result recorded for a job id: its attempt and how it ended.</summary>
-internal sealed record RecordedResult(string Id, int Attempt, string Outcome, int? ExitCode);
+internal sealed record RecordedResult(string Id, int Attempt, string Outcome, int? ExitCode, string? StdoutFile, string? StderrFile);
 
 /// <summary>
 /// The results file of a batch, opened for appending: one line per attempt, each written with a single write(2) as
@@ -24,10 +24,11 @@ internal sealed unsafe partial class ResultsFile : IDisposable
 
     private readonly FileStream _stream;
 
-    private ResultsFile(FileStream stream, Dictionary<string, RecordedResult> recorded, int lines, int unreadable, bool droppedPartialLine)
+    private ResultsFile(FileStream stream, Dictionary<string, RecordedResult> recorded, HashSet<string> outputNames, int lines, int unreadable, bool droppedPartialLine)
     {
         _stream = stream;
         Recorded = recorded;
+        OutputFileNames = outputNames;
         LineCount = lines;
         UnreadableLines = unreadable;
         DroppedPartialLine = droppedPartialLine;
@@ -35,6 +36,9 @@ internal sealed unsafe partial class ResultsFile : IDisposable
 
     /// <summary>The last line recorded for each id, from earlier runs.</summary>
     public IReadOnlyDictionary<string, RecordedResult> Recorded { get; }
+
+    /// <summary>The file names (without directory) of every output file a line refers to, from earlier runs.</summary>
+    public IReadOnlySet<string> OutputFileNames { get; }
 
     /// <summary>How many lines the file holds (grows with each append).</summary>
     public int LineCount { get; private set; }
@@ -60,6 +64,7 @@ internal sealed unsafe partial class ResultsFile : IDisposable
             if (dropped) stream.SetLength(complete);
             stream.Seek(complete, SeekOrigin.Begin);
             var recorded = new Dictionary<string, RecordedResult>(StringComparer.Ordinal);
+            var outputNames = new HashSet<string>(StringComparer.Ordinal);
             var lines = 0;
             var unreadable = 0;
             var rest = content.AsMemory(0, complete);
@@ -69,10 +74,15 @@ internal sealed unsafe partial class ResultsFile : IDisposable
                 var line = rest[..end];
                 rest = rest[(end + 1)..];
                 lines++;
-                if (Read(line) is { } result) recorded[result.Id] = result;
+                if (Read(line) is { } result)
+                {
+                    recorded[result.Id] = result;
+                    if (result.StdoutFile is { } stdout) outputNames.Add(Path.GetFileName(stdout));
+                    if (result.StderrFile is { } stderr) outputNames.Add(Path.GetFileName(stderr));
+                }
                 else unreadable++;
             }
-            return new ResultsFile(stream, recorded, lines, unreadable, dropped);
+            return new ResultsFile(stream, recorded, outputNames, lines, unreadable, dropped);
         }
         catch
         {
@@ -103,20 +113,49 @@ internal sealed unsafe partial class ResultsFile : IDisposable
                 || !root.TryGetProperty("outcome", out var outcome) || outcome.ValueKind != JsonValueKind.String)
                 return null;
             int? exitCode = root.TryGetProperty("exit_code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var value) ? value : null;
-            return new RecordedResult(id.GetString()!, number, outcome.GetString()!, exitCode);
+            return new RecordedResult(id.GetString()!, number, outcome.GetString()!, exitCode, Text(root, "stdout_file"), Text(root, "stderr_file"));
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not text (invalid UTF-8, a lone surrogate escape).
             return null;
         }
     }
 
-    /// <summary>Appends one line (which must end with a newline) in a single write.</summary>
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>
+    /// Appends one line (which must end with a newline) in a single write. When the write fails part way (a full disk),
+    /// the file is cut back to its last whole line before the error is thrown, so that it stays valid JSON Lines.
+    /// </summary>
     public void Append(ReadOnlySpan<byte> line)
     {
-        _stream.Write(line);
-        _stream.Flush();
+        var whole = _stream.Position;
+        try
+        {
+            _stream.Write(line);
+            _stream.Flush();
+        }
+        catch (IOException)
+        {
+            CutBackTo(whole);
+            throw;
+        }
         LineCount++;
+    }
+
+    private void CutBackTo(long length)
+    {
+        try
+        {
+            _stream.SetLength(length);
+            _stream.Position = length;
+        }
+        catch (IOException)
+        {
+            // The partial line stays; the next run removes it when it opens the file. The write's error is the one to report.
+        }
     }
 
     public void Dispose() => _stream.Dispose();

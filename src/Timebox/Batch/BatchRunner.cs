@@ -23,6 +23,8 @@ public sealed class BatchRunner
     private readonly Lock _gate = new();
     private readonly Dictionary<int, InFlight> _running = [];
     private CancellationTokenSource? _stop;
+    private int _parallelism, _occupied;
+    private TaskCompletionSource _slotFreed = NewSignal();
     private int _started;
     private bool _stopping, _killing;
     private BatchStopReason _stopReason;
@@ -34,10 +36,32 @@ public sealed class BatchRunner
     {
         _options = options ?? new BatchOptions();
         _options.Validate();
+        _parallelism = _options.MaxParallelism;
     }
 
     /// <summary>The options.</summary>
     public BatchOptions Options => _options;
+
+    /// <summary>
+    /// How many jobs run at most at once now: <see cref="BatchOptions.MaxParallelism"/>, or fewer once starting a job ran
+    /// out of the host's resources (see <see cref="ParallelismReduced"/>).
+    /// </summary>
+    public int Parallelism
+    {
+        get
+        {
+            lock (_gate) return _parallelism;
+        }
+    }
+
+    /// <summary>
+    /// Raised (on a worker's thread) when starting a job failed for want of the host's own resources (EMFILE, ENFILE,
+    /// ENOMEM, EAGAIN) while other jobs were running: the batch then runs as many jobs at once as were running, and the
+    /// job starts again once one of them ended; its failed start is never delivered as its result. When nothing else of
+    /// the batch was running, the batch faults with that error instead (<see cref="BatchStopReason.Faulted"/>), and the
+    /// job is not delivered either.
+    /// </summary>
+    public event EventHandler<ParallelismReducedEventArgs>? ParallelismReduced;
 
     /// <summary>Why the batch stopped early, or <see cref="BatchStopReason.None"/>.</summary>
     public BatchStopReason StopReason
@@ -84,6 +108,7 @@ public sealed class BatchRunner
             _stopping = _killing = true;
             running = [.. _running.Values];
             _stop?.Cancel();
+            FreeSlot();
         }
         foreach (var run in running) run.Process.Kill();
     }
@@ -189,7 +214,9 @@ public sealed class BatchRunner
                 var lastAttempt = Math.Max(job.FirstAttempt, _options.MaxAttempts);
                 for (var attempt = job.FirstAttempt; ; attempt++)
                 {
-                    var (result, startedAt, duration, error) = await RunAttemptAsync(slot, job, attempt).ConfigureAwait(false);
+                    // Stopped while waiting for room to start: it never starts (and yields nothing).
+                    if (await RunAttemptAsync(slot, job, attempt).ConfigureAwait(false) is not { } ran) return;
+                    var (result, startedAt, duration, error) = ran;
                     var retry = attempt < lastAttempt && !Volatile.Read(ref _stopping) && ShouldRetry(result);
                     var batchResult = new BatchResult(job, attempt, slot, result, error, startedAt, duration, retry);
                     await results.WriteAsync(batchResult).ConfigureAwait(false);
@@ -208,19 +235,46 @@ public sealed class BatchRunner
         }
     }
 
-    private async Task<(RunResult? Result, DateTimeOffset StartedAt, TimeSpan Duration, CommandStartException? Error)> RunAttemptAsync(int slot, BatchJob job, int attempt)
+    private async Task<(RunResult? Result, DateTimeOffset StartedAt, TimeSpan Duration, CommandStartException? Error)?> RunAttemptAsync(int slot, BatchJob job, int attempt)
     {
-        var startTimestamp = Stopwatch.GetTimestamp();
-        var startedAt = DateTimeOffset.UtcNow;
+        long startTimestamp;
+        DateTimeOffset startedAt;
         RunningProcess process;
-        try
+        while (true)
         {
-            process = job.Command.Start();
+            if (!await EnterAsync().ConfigureAwait(false)) return null;
+            startTimestamp = Stopwatch.GetTimestamp();
+            startedAt = DateTimeOffset.UtcNow;
+            try
+            {
+                process = job.Command.Start();
+                break;
+            }
+            catch (Exception exception) when (ResourceExhaustion.Find(exception) is { } errno)
+            {
+                // The host's limit, not the job's failure: run fewer at once, and this job again once one of them ended.
+                int inFlight;
+                lock (_gate)
+                {
+                    inFlight = _occupied - 1;
+                    if (inFlight > 0) _parallelism = Math.Min(_parallelism, inFlight);
+                }
+                Leave();
+                if (inFlight == 0) throw;
+                ParallelismReduced?.Invoke(this, new ParallelismReducedEventArgs(inFlight, exception, ResourceExhaustion.Words(errno)));
+            }
+            catch (CommandStartException exception)
+            {
+                Leave();
+                return (null, startedAt, Stopwatch.GetElapsedTime(startTimestamp), exception);
+            }
+            catch
+            {
+                Leave();
+                throw;
+            }
         }
-        catch (CommandStartException exception)
-        {
-            return (null, startedAt, Stopwatch.GetElapsedTime(startTimestamp), exception);
-        }
+        using var slotTaken = new SlotRelease(this);
         await using (process.ConfigureAwait(false))
         {
             bool stopping, killing;
@@ -246,6 +300,50 @@ public sealed class BatchRunner
         }
     }
 
+    /// <summary>Takes room for one run (at most <see cref="Parallelism"/> start or run at once); false when the batch stopped meanwhile.</summary>
+    private async Task<bool> EnterAsync()
+    {
+        while (true)
+        {
+            Task freed;
+            lock (_gate)
+            {
+                if (_stopping) return false;
+                if (_occupied < _parallelism)
+                {
+                    _occupied++;
+                    return true;
+                }
+                freed = _slotFreed.Task;
+            }
+            await freed.ConfigureAwait(false);
+        }
+    }
+
+    private void Leave()
+    {
+        lock (_gate)
+        {
+            _occupied--;
+            FreeSlot();
+        }
+    }
+
+    /// <summary>Wakes the workers waiting for room (under the gate; they continue asynchronously).</summary>
+    private void FreeSlot()
+    {
+        var freed = _slotFreed;
+        _slotFreed = NewSignal();
+        freed.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly struct SlotRelease(BatchRunner runner) : IDisposable
+    {
+        public void Dispose() => runner.Leave();
+    }
+
     private bool ShouldRetry(RunResult? result) =>
         result is not null
         && !result.Succeeded
@@ -262,6 +360,7 @@ public sealed class BatchRunner
             _stopReason = reason;
             running = [.. _running.Values];
             _stop?.Cancel();
+            FreeSlot();
         }
         foreach (var run in running) run.Process.Terminate();
     }

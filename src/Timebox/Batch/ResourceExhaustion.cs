@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Timebox.Batch;
+
+/// <summary>
+/// Tells a start that failed for want of the host's own resources (descriptors, memory, processes: EMFILE, ENFILE,
+/// ENOMEM, EAGAIN) from a job that cannot start. The first is the runner's limit, not the job's result: the job is run
+/// again once a run in flight has ended, and the batch runs fewer jobs at once.
+/// </summary>
+internal static class ResourceExhaustion
+{
+    private const int ENOMEM = 12;
+    private static readonly int[] Errnos = [ENOMEM, 23, 24, OperatingSystem.IsMacOS() ? 35 : 11];
+
+    /// <summary>The errno of the exhaustion that <paramref name="exception"/> (or one of its inner exceptions) reports, or null.</summary>
+    public static int? Find(Exception exception)
+    {
+        for (var error = exception; error is not null; error = error.InnerException)
+        {
+            if (error is OutOfMemoryException) return ENOMEM;
+            if (ErrnoOf(error) is { } errno && Errnos.Contains(errno)) return errno;
+            // Exceptions that carry the errno only in their text: the system's words, or its number as "errno N". Not in
+            // the command line a CommandStartException quotes, where a job's own text could say anything.
+            var text = error is CommandStartException start ? error.Message.Replace($"(command: {start.Command})", "", StringComparison.Ordinal) : error.Message;
+            // ENFILE before EMFILE: "Too many open files in system" contains "Too many open files".
+            foreach (var number in Errnos)
+            {
+                if (text.Contains(Marshal.GetPInvokeErrorMessage(number), StringComparison.Ordinal) || NamesErrno(text, number)) return number;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>True when <paramref name="text"/> says "errno N" for this very number (not "errno 240" for 24).</summary>
+    private static bool NamesErrno(string text, int number)
+    {
+        var words = $"errno {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        for (var at = text.IndexOf(words, StringComparison.Ordinal); at >= 0; at = text.IndexOf(words, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + words.Length;
+            if (end == text.Length || !char.IsAsciiDigit(text[end])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The system's words for it (strerror).</summary>
+    public static string Words(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    // .NET keeps the errno of a plain IOException in HResult (an HRESULT proper is negative).
+    private static int? ErrnoOf(Exception error) => error switch
+    {
+        Win32Exception win32 => win32.NativeErrorCode,
+        IOException { HResult: > 0 and < 4096 } => error.HResult,
+        _ => null,
+    };
+}
