@@ -33,15 +33,27 @@ public sealed class Command
     {
         ArgumentException.ThrowIfNullOrEmpty(program);
         RejectNul(program, nameof(program));
+        Program = ExecProgram = program;
+        Arguments = ExecArguments = ValidArguments(arguments);
+        _environmentChanges = [];
+    }
+
+    private Command(string program, string execProgram, IReadOnlyList<string> arguments, IReadOnlyList<string> execArguments)
+    {
         Program = program;
-        Arguments = ValidArguments(arguments);
+        ExecProgram = execProgram;
+        Arguments = arguments;
+        ExecArguments = execArguments;
         _environmentChanges = [];
     }
 
     private Command(Command other)
     {
         Program = other.Program;
+        ExecProgram = other.ExecProgram;
         Arguments = other.Arguments;
+        ExecArguments = other.ExecArguments;
+        InheritedDescriptors = other.InheritedDescriptors;
         WorkingDirectory = other.WorkingDirectory;
         InheritEnvironment = other.InheritEnvironment;
         _environmentChanges = other._environmentChanges;
@@ -71,11 +83,48 @@ public sealed class Command
         return OperatingSystem.IsWindows() ? new Command("cmd.exe", "/d", "/c", script) : new Command("/bin/sh", "-c", script);
     }
 
-    /// <summary>The program to run.</summary>
+    /// <summary>
+    /// A command that runs <paramref name="program"/> with the given arguments as byte strings, the form POSIX systems
+    /// give them: on Linux and macOS they reach the program byte for byte, whether or not they are UTF-8 (as Python's
+    /// bytes arguments and Go's strings do), and a program name without a slash is searched in PATH as those bytes.
+    /// On Windows, whose command line is UTF-16 text, they are decoded as UTF-8; bytes that are not UTF-8 make the start
+    /// fail with <see cref="UnsupportedOptionException"/> rather than reach the program altered.
+    /// </summary>
+    /// <param name="program">A program name searched in PATH, or a path (relative paths are relative to the working directory).</param>
+    /// <param name="arguments">The arguments, each passed verbatim; the arrays are copied.</param>
+    /// <remarks><see cref="Program"/> and <see cref="Arguments"/> show the bytes as text, with U+FFFD for bytes that are not UTF-8.</remarks>
+    public static Command FromBytes(ReadOnlySpan<byte> program, params IEnumerable<byte[]> arguments)
+    {
+        if (program.IsEmpty) throw new ArgumentException("The program cannot be empty.", nameof(program));
+        RejectNul(program, nameof(program));
+        var (shown, exec) = BytesArguments(arguments);
+        return new Command(Encoding.UTF8.GetString(program), Platform.Unix.FileSystemText.Decode(program), shown, exec);
+    }
+
+    /// <summary>The program to run (for a command made <see cref="FromBytes"/>, its bytes as text, U+FFFD for bytes that are not UTF-8).</summary>
     public string Program { get; }
 
-    /// <summary>The arguments, passed verbatim.</summary>
+    /// <summary>The arguments, passed verbatim (for arguments given as bytes, their text, U+FFFD for bytes that are not UTF-8).</summary>
     public IReadOnlyList<string> Arguments { get; private init; }
+
+    /// <summary>The bytes exec receives as the program on Linux and macOS: those given to <see cref="FromBytes"/>, or the UTF-8 of <see cref="Program"/>.</summary>
+    public ReadOnlyMemory<byte> ProgramBytes => Platform.Unix.FileSystemText.GetBytes(ExecProgram);
+
+    /// <summary>The bytes exec receives as the arguments on Linux and macOS: those given as bytes, or the UTF-8 of <see cref="Arguments"/>.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> ArgumentBytes => [.. ExecArguments.Select(argument => (ReadOnlyMemory<byte>)Platform.Unix.FileSystemText.GetBytes(argument))];
+
+    // What exec gets, in FileSystemText's form: the same strings as Program and Arguments unless given as bytes.
+    internal string ExecProgram { get; }
+
+    internal IReadOnlyList<string> ExecArguments { get; private init; }
+
+    // True when bytes given to FromBytes or WithArgumentBytes are not UTF-8, so the text shown is not what runs.
+    internal bool HasNonUtf8Bytes => ExecProgram != Program || !ExecArguments.SequenceEqual(Arguments, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Descriptors the program inherits besides its standard streams (see <see cref="WithInheritedDescriptors"/>); empty by default.
+    /// </summary>
+    public IReadOnlyList<nint> InheritedDescriptors { get; private init; } = [];
 
     /// <summary>The working directory; null means the host's current directory.</summary>
     public string? WorkingDirectory { get; private init; }
@@ -149,7 +198,38 @@ public sealed class Command
     public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
 
     /// <summary>Replaces the arguments.</summary>
-    public Command WithArguments(params IEnumerable<string> arguments) => new(this) { Arguments = ValidArguments(arguments) };
+    public Command WithArguments(params IEnumerable<string> arguments)
+    {
+        var valid = ValidArguments(arguments);
+        return new(this) { Arguments = valid, ExecArguments = valid };
+    }
+
+    /// <summary>Replaces the arguments with byte strings, passed byte for byte on Linux and macOS (see <see cref="FromBytes"/>, also for Windows).</summary>
+    public Command WithArgumentBytes(params IEnumerable<byte[]> arguments)
+    {
+        var (shown, exec) = BytesArguments(arguments);
+        return new(this) { Arguments = shown, ExecArguments = exec };
+    }
+
+    /// <summary>
+    /// Passes these descriptors on to the program, open at the same numbers, besides its standard streams: the shell's
+    /// <c>3&gt;file</c>, Python's <c>pass_fds</c>. Every other descriptor of the host stays closed in the program, as always.
+    /// On Linux and macOS they are file descriptor numbers (3 and up: 0–2 are set with <see cref="WithStdin"/>,
+    /// <see cref="WithStdout"/> and <see cref="WithStderr"/>), whether or not they are close-on-exec in the host; on
+    /// Windows they are handle values (<see cref="System.Runtime.InteropServices.SafeHandle.DangerousGetHandle"/>), which
+    /// must be inheritable, as Python's <c>handle_list</c> requires. They must stay open in the host until the start returns;
+    /// one that is not open (or, on Windows, not inheritable) makes the start fail with <see cref="CommandStartException"/>.
+    /// Nothing changes on timeout: the termination sequence does not depend on them.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value below 3.</exception>
+    public Command WithInheritedDescriptors(params IEnumerable<nint> descriptors)
+    {
+        ArgumentNullException.ThrowIfNull(descriptors);
+        var list = descriptors.Distinct().Order().ToArray();
+        if (list.Length > 0 && list[0] < 3)
+            throw new ArgumentOutOfRangeException(nameof(descriptors), list[0], "Descriptors 0, 1 and 2 are the standard streams (set with WithStdin, WithStdout and WithStderr); no handle has those values.");
+        return new(this) { InheritedDescriptors = list };
+    }
 
     /// <summary>Sets the working directory. It is checked when the command starts (<see cref="WorkingDirectoryException"/>).</summary>
     public Command WithWorkingDirectory(string? directory)
@@ -398,6 +478,24 @@ public sealed class Command
             RejectNul(argument, nameof(arguments));
         }
         return list;
+    }
+
+    private static (string[] Shown, string[] Exec) BytesArguments(IEnumerable<byte[]> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var list = arguments.ToArray();
+        foreach (var argument in list)
+        {
+            ArgumentNullException.ThrowIfNull(argument, nameof(arguments));
+            RejectNul(argument, nameof(arguments));
+        }
+        return ([.. list.Select(argument => Encoding.UTF8.GetString(argument))], [.. list.Select(argument => Platform.Unix.FileSystemText.Decode(argument))]);
+    }
+
+    private static void RejectNul(ReadOnlySpan<byte> value, string parameter)
+    {
+        if (value.Contains((byte)0))
+            throw new ArgumentException("A NUL byte cannot be passed to a program.", parameter);
     }
 
     private static void RejectNul(string value, string parameter)

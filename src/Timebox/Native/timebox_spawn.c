@@ -1,7 +1,7 @@
 // Spawns a program and returns its pidfd atomically (clone with CLONE_PIDFD), so that no other reaper in the
 // host (the .NET runtime reaps every child when the host is PID 1) can take the child before we hold it.
 // Does what glibc's posix_spawn does with SETPGROUP | SETSIGDEF | SETSIGMASK, dup2 of the three standard
-// streams, chdir and closefrom(3), plus what posix_spawn cannot express: signals kept ignored (the timebox CLI
+// streams, chdir and closefrom(3) (sparing the descriptors the caller passes on), plus what posix_spawn cannot express: signals kept ignored (the timebox CLI
 // passes on what its caller ignored), a parent-death signal, resource limits, joining cgroups and registering with
 // the parent-exit guardian, all before the program's first instruction. The child runs on its own stack in the
 // parent's memory (CLONE_VM | CLONE_VFORK), with every signal blocked until its handlers are reset.
@@ -42,6 +42,8 @@ struct spawn_request {
     char *const *envp;
     const char *cwd;
     int fds[3];
+    const int *kept_fds;             // passed on at the same numbers: ascending, each 3 or more
+    int kept_count;
     const struct spawn_options *options;
     pid_t parent;
     sigset_t parent_mask;
@@ -100,7 +102,15 @@ static int child_main(void *arg)
     }
     // Registered before exec: once the program runs, the guardian knows its group, whenever the parent dies.
     if (options->guardian_fd >= 0 && !tell_guardian(options->guardian_fd, '+')) goto fail;
-    syscall(SYS_close_range, 3, ~0U, 0);
+    // Close-on-exec cleared on the descriptors passed on (fcntl also fails for one that is not open), every other closed.
+    unsigned int first_closed = 3;
+    for (int i = 0; i < request->kept_count; i++) {
+        int fd = request->kept_fds[i];
+        if (syscall(SYS_fcntl, fd, F_SETFD, 0) != 0) goto fail;
+        if ((unsigned int)fd > first_closed) syscall(SYS_close_range, first_closed, fd - 1, 0);
+        first_closed = fd + 1;
+    }
+    syscall(SYS_close_range, first_closed, ~0U, 0);
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &options->signal_mask, NULL, 8);
     execve(request->path, request->argv, request->envp != NULL ? request->envp : environ);
 fail:
@@ -113,14 +123,15 @@ fail:
 // Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...).
 // A null envp passes this process's environ on as it is.
 int timebox_spawn(const char *path, char *const *argv, char *const *envp, const char *cwd,
-                  int stdin_fd, int stdout_fd, int stderr_fd, const struct spawn_options *options, int *pid, int *pidfd)
+                  int stdin_fd, int stdout_fd, int stderr_fd, const int *kept_fds, int kept_count,
+                  const struct spawn_options *options, int *pid, int *pidfd)
 {
     // The child runs on this frame's own stack space until it execs: the parent is suspended (CLONE_VFORK) all that
     // time, so the buffer is free, and no mmap/munmap pair (a TLB shootdown across every host thread) is needed.
     enum { stack_size = 16 * 1024 };
     char stack[stack_size] __attribute__((aligned(16)));
 
-    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, options, getpid(), {{0}}, 0 };
+    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, kept_fds, kept_count, options, getpid(), {{0}}, 0 };
     // Block every signal, glibc's internal ones included, so no host handler runs on the child's stack.
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(unsigned long){ ~0UL }, &request.parent_mask, 8);
 
@@ -146,5 +157,5 @@ int timebox_spawn(const char *path, char *const *argv, char *const *envp, const 
 // Lets the managed side check, without spawning anything, that this library is present (and of this layout).
 int timebox_spawn_abi(void)
 {
-    return 4;
+    return 5;
 }

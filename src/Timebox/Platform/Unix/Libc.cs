@@ -13,12 +13,12 @@ internal static unsafe partial class Libc
 
     // The values both systems share are constants; where macOS numbers differently, the value is chosen once for the
     // system this runs on, so that Linux keeps its own numbers exactly.
-    public const int EPERM = 1, EINTR = 4, ESRCH = 3, ENOSYS = 38, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10, ENOTDIR = 20;
+    public const int EPERM = 1, EINTR = 4, ESRCH = 3, ENOSYS = 38, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10, ENOTDIR = 20, EBADF = 9;
     public static readonly int EAGAIN = OperatingSystem.IsMacOS() ? 35 : 11;
     public static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
     public static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
     public const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
-    public const int X_OK = 1;
+    public const int F_OK = 0, X_OK = 1;
 
     public const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
 
@@ -47,6 +47,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newFd);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
     [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int lowFd);
+    [LibraryImport(Lib)] public static partial int posix_spawn_file_actions_addclose(void* actions, int fd);
     [LibraryImport(Lib)] public static partial int sigemptyset(void* set);
     [LibraryImport(Lib)] public static partial int sigfillset(void* set);
 

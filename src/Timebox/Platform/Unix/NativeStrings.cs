@@ -1,10 +1,9 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// NUL-terminated UTF-8 strings and pointer arrays (argv, envp) laid out in one native block, freed at once.
+/// NUL-terminated strings (UTF-8, with the bytes a <see cref="FileSystemText"/> string carries) and pointer arrays (argv, envp) laid out in one native block, freed at once.
 /// One allocation per spawn keeps the spawn path cheap.
 /// </summary>
 internal sealed unsafe class NativeStrings : IDisposable
@@ -17,14 +16,14 @@ internal sealed unsafe class NativeStrings : IDisposable
     public static NativeStrings Build(IReadOnlyList<string> strings, out byte*[] pointers)
     {
         var bytes = 0;
-        foreach (var s in strings) bytes += Encoding.UTF8.GetByteCount(s) + 1;
+        foreach (var s in strings) bytes += FileSystemText.GetByteCount(s) + 1;
         var block = (byte*)NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
         pointers = new byte*[strings.Count];
         var cursor = block;
         for (var i = 0; i < strings.Count; i++)
         {
             pointers[i] = cursor;
-            var written = Encoding.UTF8.GetBytes(strings[i], new Span<byte>(cursor, bytes - (int)(cursor - block)));
+            var written = FileSystemText.GetBytes(strings[i], new Span<byte>(cursor, bytes - (int)(cursor - block)));
             cursor[written] = 0;
             cursor += written + 1;
         }

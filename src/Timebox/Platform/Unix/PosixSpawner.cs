@@ -6,8 +6,8 @@ namespace Timebox.Platform.Unix;
 /// <summary>
 /// Starts a program through the native shim, or posix_spawn where the shim is missing and always on macOS (vfork speed,
 /// exec errors returned as codes): as <see cref="SpawnOptions"/> say (by default in its own process group, every signal
-/// disposition back to default, SIGPIPE above all, and an empty signal mask), the given descriptors as 0/1/2 and
-/// every other descriptor closed.
+/// disposition back to default, SIGPIPE above all, and an empty signal mask), the given descriptors as 0/1/2, the
+/// command's <see cref="Command.InheritedDescriptors"/> at their own numbers, and every other descriptor closed.
 /// </summary>
 internal static unsafe class PosixSpawner
 {
@@ -27,10 +27,11 @@ internal static unsafe class PosixSpawner
     public static int Spawn(Command command, string path, string? workingDirectory, EnvironmentBlock? environment, int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
     {
         if (environment is null && !SpawnShim.Available) environment = EnvironmentBlock.For(command);
-        var strings = new List<string>(command.Arguments.Count + 3) { path, workingDirectory ?? "", command.Program };
-        strings.AddRange(command.Arguments);
+        var kept = KeptDescriptors(command);
+        var strings = new List<string>(command.ExecArguments.Count + 3) { path, workingDirectory ?? "", command.ExecProgram };
+        strings.AddRange(command.ExecArguments);
         using var native = NativeStrings.Build(strings, out var pointers);
-        var argc = command.Arguments.Count + 1;
+        var argc = command.ExecArguments.Count + 1;
         var argv = new byte*[argc + 1];
         Array.Copy(pointers, 2, argv, 0, argc);
         var envp = environment is null ? null : environment.Pointers;
@@ -40,7 +41,7 @@ internal static unsafe class PosixSpawner
             int error;
             int pid;
             fixed (byte** argvPointer = argv)
-                error = SpawnShim.Run(pointers[0], argvPointer, envp, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, options, out pid, out pidfd);
+                error = SpawnShim.Run(pointers[0], argvPointer, envp, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, kept, options, out pid, out pidfd);
             // The block's arrays are pinned, not rooted: it must stay reachable until the child has exec'd.
             GC.KeepAlive(environment);
             if (error != 0) throw StartError(command, path, error);
@@ -87,7 +88,7 @@ internal static unsafe class PosixSpawner
                 AddRedirect(actions, stdin, 0);
                 AddRedirect(actions, stdout, 1);
                 AddRedirect(actions, stderr, 2);
-                if (!OperatingSystem.IsMacOS()) Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                KeepOnly(actions, kept);
                 if (command.WorkingDirectory is not null) Check(Libc.posix_spawn_file_actions_addchdir_np(actions, pointers[1]));
 
                 int pid;
@@ -134,13 +135,48 @@ internal static unsafe class PosixSpawner
             Check(Libc.posix_spawn_file_actions_addinherit_np(actions, target));
     }
 
+    private static int[] KeptDescriptors(Command command)
+    {
+        var kept = new int[command.InheritedDescriptors.Count];
+        for (var i = 0; i < kept.Length; i++)
+        {
+            var descriptor = command.InheritedDescriptors[i];
+            // Checked here for a clear error; the child checks again (fcntl fails for a descriptor closed in between).
+            if (descriptor > int.MaxValue || Libc.fcntl((int)descriptor, Libc.F_GETFD, 0) < 0)
+                throw new CommandStartException(command, $"Descriptor {descriptor} cannot be passed on: {Marshal.GetPInvokeErrorMessage(Libc.EBADF)}");
+            kept[i] = (int)descriptor;
+        }
+        return kept;
+    }
+
+    // Every descriptor from 3 up is closed in the child except those kept (ascending), which lose close-on-exec.
+    private static void KeepOnly(byte* actions, int[] kept)
+    {
+        foreach (var fd in kept)
+        {
+            // macOS closes every descriptor that no file action names (POSIX_SPAWN_CLOEXEC_DEFAULT); glibc clears
+            // close-on-exec for a dup2 onto the descriptor itself.
+            Check(OperatingSystem.IsMacOS() ? Libc.posix_spawn_file_actions_addinherit_np(actions, fd) : Libc.posix_spawn_file_actions_adddup2(actions, fd, fd));
+        }
+        if (OperatingSystem.IsMacOS()) return;
+        // glibc has no action that closes a range below a kept descriptor: the gaps are closed one by one (a close
+        // action ignores a descriptor that is not open), everything above with closefrom.
+        var firstClosed = 3;
+        foreach (var fd in kept)
+        {
+            for (var gap = firstClosed; gap < fd; gap++) Check(Libc.posix_spawn_file_actions_addclose(actions, gap));
+            firstClosed = fd + 1;
+        }
+        Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
+    }
+
     private static CommandStartException StartError(Command command, string path, int error) => error switch
     {
         Libc.ENOENT when command.WorkingDirectory is not null && !Directory.Exists(command.WorkingDirectory) =>
             new WorkingDirectoryException(command, command.WorkingDirectory, "does not exist"),
         // The program's path is checked by exec itself (see ProgramResolver); what it refused is told apart only now.
         Libc.ENOENT or Libc.ENOTDIR => new ProgramNotFoundException(command, command.Program, []),
-        Libc.EACCES when Directory.Exists(path) => new ProgramNotExecutableException(command, path, "it is a directory"),
+        Libc.EACCES when ProgramResolver.IsDirectory(path) => new ProgramNotExecutableException(command, path, "it is a directory"),
         Libc.EACCES => new ProgramNotExecutableException(command, path, "permission denied"),
         Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format") { IsExecFormatError = true },
         _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})"),

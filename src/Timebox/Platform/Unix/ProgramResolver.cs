@@ -1,12 +1,11 @@
-using System.Text;
-
 namespace Timebox.Platform.Unix;
 
 /// <summary>
 /// Finds the file a command names, the way execvp would: a name with a slash is a path, any other is searched for in
 /// PATH before anything is spawned, so that a failed search reports the directories it looked in. A path is not
 /// checked here: exec checks it anyway, and the spawn tells its refusals apart (not found, a directory, not
-/// executable), which spares every start an lstat and an access.
+/// executable), which spares every start an lstat and an access. Names are in <see cref="FileSystemText"/>'s form and
+/// are tested by their bytes, so a name that is not UTF-8 is found as exec would find it.
 /// </summary>
 internal static unsafe class ProgramResolver
 {
@@ -14,7 +13,7 @@ internal static unsafe class ProgramResolver
     // only if a relative name needs it (getcwd is a system call every run would otherwise pay).
     public static string Resolve(Command command, string? pathVariable, string? workingDirectory)
     {
-        var program = command.Program;
+        var program = command.ExecProgram;
         if (program.Contains('/', StringComparison.Ordinal))
             return Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
 
@@ -23,14 +22,14 @@ internal static unsafe class ProgramResolver
         foreach (var directory in searchPath)
         {
             var candidate = Candidate(directory);
-            if (!File.Exists(candidate)) continue;
-            if (IsExecutable(candidate)) return candidate;
+            if (!IsFile(candidate)) continue;
+            if (Access(candidate, Libc.X_OK)) return candidate;
             deniedCandidate ??= candidate;
         }
         // execvp also remembers a directory of that name as EACCES; looked for only now, off the path a found program takes.
-        deniedCandidate ??= searchPath.Select(Candidate).FirstOrDefault(Directory.Exists);
+        deniedCandidate ??= searchPath.Select(Candidate).FirstOrDefault(IsDirectory);
         if (deniedCandidate is not null) throw new ProgramNotExecutableException(command, deniedCandidate, "permission denied");
-        throw new ProgramNotFoundException(command, program, searchPath);
+        throw new ProgramNotFoundException(command, command.Program, searchPath);
 
         // An empty PATH entry means the current directory, as in execvp.
         string Candidate(string directory) =>
@@ -38,11 +37,17 @@ internal static unsafe class ProgramResolver
                 : Path.IsPathRooted(directory) ? Path.GetFullPath(directory) : Path.GetFullPath(directory, workingDirectory ?? Environment.CurrentDirectory), program);
     }
 
-    private static bool IsExecutable(string path)
+    /// <summary>Whether <paramref name="path"/> names a directory (through symbolic links): only then does "path/." exist.</summary>
+    public static bool IsDirectory(string path) => Access(path + "/.", Libc.F_OK);
+
+    // What File.Exists answers (anything but a directory), for names that are not UTF-8 too.
+    private static bool IsFile(string path) => Access(path, Libc.F_OK) && !IsDirectory(path);
+
+    private static bool Access(string path, int mode)
     {
-        Span<byte> buffer = stackalloc byte[Encoding.UTF8.GetMaxByteCount(path.Length) + 1];
-        var length = Encoding.UTF8.GetBytes(path, buffer);
+        Span<byte> buffer = stackalloc byte[FileSystemText.GetByteCount(path) + 1];
+        var length = FileSystemText.GetBytes(path, buffer);
         buffer[length] = 0;
-        fixed (byte* p = buffer) return Libc.access(p, Libc.X_OK) == 0;
+        fixed (byte* p = buffer) return Libc.access(p, mode) == 0;
     }
 }

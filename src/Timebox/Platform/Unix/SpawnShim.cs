@@ -10,22 +10,26 @@ namespace Timebox.Platform.Unix;
 internal static unsafe partial class SpawnShim
 {
     private const string Library = "timebox_spawn";
-    private const int ExpectedAbi = 4;
+    private const int ExpectedAbi = 5;
 
     public static bool Available { get; } = Probe();
 
     [LibraryImport(Library, EntryPoint = "timebox_spawn")]
-    private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, SpawnOptions* options, int* pid, int* pidfd);
+    private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, int* keptFds, int keptCount, SpawnOptions* options, int* pid, int* pidfd);
 
     [LibraryImport(Library, EntryPoint = "timebox_spawn_abi")]
     private static partial int Abi();
 
-    /// <summary>Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included).</summary>
-    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, in SpawnOptions options, out int pid, out int pidfd)
+    /// <summary>
+    /// Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included). <paramref name="keptFds"/>
+    /// (ascending, each 3 or more) stay open in the child; every other descriptor from 3 up is closed.
+    /// </summary>
+    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, ReadOnlySpan<int> keptFds, in SpawnOptions options, out int pid, out int pidfd)
     {
         int childPid = 0, childPidfd = -1, error;
+        fixed (int* kept = keptFds)
         fixed (SpawnOptions* optionsPointer = &options)
-            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, optionsPointer, &childPid, &childPidfd);
+            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, kept, keptFds.Length, optionsPointer, &childPid, &childPidfd);
         pid = childPid;
         pidfd = childPidfd;
         return error;

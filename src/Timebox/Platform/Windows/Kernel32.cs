@@ -30,7 +30,7 @@ internal static unsafe partial class Kernel32
         FILE_FLAG_OVERLAPPED = 0x40000000, PIPE_REJECT_REMOTE_CLIENTS = 8; // PIPE_TYPE_BYTE, PIPE_READMODE_BYTE, PIPE_WAIT are 0
 
     public const int STD_INPUT_HANDLE = -10, STD_OUTPUT_HANDLE = -11, STD_ERROR_HANDLE = -12;
-    public const uint DUPLICATE_SAME_ACCESS = 2;
+    public const uint DUPLICATE_SAME_ACCESS = 2, HANDLE_FLAG_INHERIT = 1;
 
     public const int JobObjectBasicAccountingInformation = 1, JobObjectExtendedLimitInformation = 9;
 
@@ -48,6 +48,10 @@ internal static unsafe partial class Kernel32
 
     [LibraryImport(Dll, SetLastError = true)]
     public static partial uint ResumeThread(nint thread);
+
+    [LibraryImport(Dll, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool GetHandleInformation(nint handle, uint* flags);
 
     [LibraryImport(Dll, SetLastError = true)]
     [return: MarshalAs(UnmanagedType.Bool)]

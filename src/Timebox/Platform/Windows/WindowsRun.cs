@@ -42,6 +42,9 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
 
     public static WindowsRun Start(Command command, CancellationToken cancellationToken)
     {
+        // A Windows command line is UTF-16 text: bytes that are not UTF-8 have no faithful form in it.
+        if (command.HasNonUtf8Bytes)
+            throw new UnsupportedOptionException(command, nameof(Command.FromBytes), "a Windows command line is UTF-16 text, and these bytes are not UTF-8");
         JobObject.CheckLimits(command);
         var workingDirectory = StartChecks.WorkingDirectory(command);
         StartChecks.SpillDirectory(command);

@@ -7,7 +7,7 @@ namespace Timebox.Platform.Windows;
 /// <summary>
 /// Starts a program suspended, in a new process group, inside the run's job, then lets it run: it never executes an
 /// instruction outside the job. It inherits exactly its three standard handles (PROC_THREAD_ATTRIBUTE_HANDLE_LIST), not
-/// whatever other inheritable handles the host happens to hold.
+/// whatever other inheritable handles the host happens to hold, plus the command's <see cref="Command.InheritedDescriptors"/>.
 /// </summary>
 [SupportedOSPlatform("windows")]
 internal static unsafe class WindowsSpawner
@@ -16,14 +16,25 @@ internal static unsafe class WindowsSpawner
     public static (SafeWaitHandle Process, int ProcessId) Start(Command command, string application, string commandLine, string environment,
         string? workingDirectory, StdioHandles stdio, JobObject job)
     {
-        var handles = stackalloc nint[3];
+        // Pinned for good: the attribute list keeps a pointer to it until CreateProcess has run.
+        var handles = GC.AllocateArray<nint>(3 + command.InheritedDescriptors.Count, pinned: true);
         var count = 0;
         foreach (var handle in new[] { stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr })
         {
             // Listed once each (stderr merged into stdout is the same handle), and only real ones.
             if (handle is null) continue;
             var value = handle.DangerousGetHandle();
-            if (!new ReadOnlySpan<nint>(handles, count).Contains(value)) handles[count++] = value;
+            if (!handles.AsSpan(0, count).Contains(value)) handles[count++] = value;
+        }
+        foreach (var value in command.InheritedDescriptors)
+        {
+            // CreateProcess refuses a listed handle that is not inheritable with a bare "The parameter is incorrect".
+            uint handleFlags;
+            if (!Kernel32.GetHandleInformation(value, &handleFlags))
+                throw new CommandStartException(command, $"Handle {value} cannot be passed on: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            if ((handleFlags & Kernel32.HANDLE_FLAG_INHERIT) == 0)
+                throw new CommandStartException(command, $"Handle {value} cannot be passed on: it is not inheritable (SetHandleInformation with HANDLE_FLAG_INHERIT)");
+            if (!handles.AsSpan(0, count).Contains(value)) handles[count++] = value;
         }
 
         // Without a console of its own the host could not send Ctrl+Break to the child's group; the child then gets a
@@ -40,7 +51,10 @@ internal static unsafe class WindowsSpawner
                 throw new CommandStartException(command, "InitializeProcThreadAttributeList failed", Kernel32.LastError("InitializeProcThreadAttributeList"));
             try
             {
-                if (count > 0 && !Kernel32.UpdateProcThreadAttribute(attributes, 0, Kernel32.PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles, (nuint)(count * sizeof(nint)), null, null))
+                bool listed;
+                fixed (nint* list = handles)
+                    listed = count == 0 || Kernel32.UpdateProcThreadAttribute(attributes, 0, Kernel32.PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list, (nuint)(count * sizeof(nint)), null, null);
+                if (!listed)
                     throw new CommandStartException(command, "UpdateProcThreadAttribute failed", Kernel32.LastError("UpdateProcThreadAttribute"));
                 var startup = new StartupInfoEx
                 {
