@@ -87,10 +87,8 @@ internal sealed class Supervisor
 
     private void Spawn()
     {
-        var command = new Command(_options.Command[0], _options.Command.Skip(1));
-        var workingDirectory = Environment.CurrentDirectory;
-        var pathVariable = Environment.GetEnvironmentVariable("PATH");
-        var path = ProgramResolver.Resolve(command, pathVariable, workingDirectory);
+        var command = CliCommand.Of(_options.Command);
+        var path = ProgramResolver.Resolve(command, ProcessStart.SearchPath, workingDirectory: null);
 
         // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU handles or resets;
         // the command inherits the caller's blocked signals, but never a blocked SIGALRM or SIGCHLD (as GNU).
@@ -108,13 +106,13 @@ internal sealed class Supervisor
         // timebox never changes its own environment, so the command gets it as it came (no copy to build).
         try
         {
-            _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            _pid = PosixSpawner.Spawn(command, path, workingDirectory: null, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
         }
         catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
         {
             // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
-            var script = new Command("/bin/sh", [path, .. _options.Command.Skip(1)]);
-            _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            var script = CliCommand.AsShellScript(command, path);
+            _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory: null, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
         }
         finally
         {

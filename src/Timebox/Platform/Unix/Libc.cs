@@ -61,6 +61,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlRegisters(int fd, int command, int argument);
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlAppleArm64(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
     [LibraryImport(Lib, SetLastError = true)] public static partial int access(byte* path, int mode);
+    [LibraryImport(Lib, SetLastError = true)] public static partial byte* getcwd(byte* buffer, nuint size);
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)] private static partial int KillNative(int pid, int signal);
     [LibraryImport(Lib, SetLastError = true)] public static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport(Lib, SetLastError = true)] public static partial int ioctl(int fd, ulong request, void* argument);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Timebox.Platform.Unix;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal static unsafe class ProgramResolver
     {
         var program = command.ExecProgram;
         if (program.Contains('/', StringComparison.Ordinal))
-            return Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
+            return Path.IsPathRooted(program) ? Path.GetFullPath(program) : Path.GetFullPath(program, workingDirectory ?? HostDirectory());
 
         var searchPath = (pathVariable ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
         string? deniedCandidate = null;
@@ -33,8 +35,8 @@ internal static unsafe class ProgramResolver
 
         // An empty PATH entry means the current directory, as in execvp.
         string Candidate(string directory) =>
-            Path.Combine(directory.Length == 0 ? workingDirectory ?? Environment.CurrentDirectory
-                : Path.IsPathRooted(directory) ? Path.GetFullPath(directory) : Path.GetFullPath(directory, workingDirectory ?? Environment.CurrentDirectory), program);
+            Path.Combine(directory.Length == 0 ? workingDirectory ?? HostDirectory()
+                : Path.IsPathRooted(directory) ? Path.GetFullPath(directory) : Path.GetFullPath(directory, workingDirectory ?? HostDirectory()), program);
     }
 
     /// <summary>Whether <paramref name="path"/> names a directory (through symbolic links): only then does "path/." exist.</summary>
@@ -42,6 +44,14 @@ internal static unsafe class ProgramResolver
 
     // What File.Exists answers (anything but a directory), for names that are not UTF-8 too.
     private static bool IsFile(string path) => Access(path, Libc.F_OK) && !IsDirectory(path);
+
+    // Environment.CurrentDirectory would replace the bytes of a directory name that is not UTF-8.
+    private static string HostDirectory()
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        fixed (byte* p = buffer)
+            return Libc.getcwd(p, (nuint)buffer.Length) is null ? Environment.CurrentDirectory : FileSystemText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(p));
+    }
 
     private static bool Access(string path, int mode)
     {
