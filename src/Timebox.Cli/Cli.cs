@@ -20,6 +20,7 @@ namespace Timebox.Cli
             // argument the word is free to name the subcommand. A command called batch runs as always: `timebox 5 batch`.
             if (args.Length > 0 && args[0] == "batch")
                 return BatchHost.InProcess ? BatchCommand.Run(args.AsSpan(1).ToArray(), inherited) : BatchHost.Exec();
+            OpenFilesLimit.RaiseIfLow();
             CliOptions options;
             try
             {
@@ -41,7 +42,18 @@ namespace Timebox.Cli
             ReportFile? report = null;
             if (options.ReportPath is { } reportPath && (report = ReportFile.Prepare(reportPath, "cannot write report")) is null) return FailedStatus;
 
-            var result = new Supervisor(options, inherited).Run();
+            SupervisorResult result;
+            try
+            {
+                result = new Supervisor(options, inherited).Run();
+            }
+            catch (Exception exception) when (exception is IOException or InvalidOperationException)
+            {
+                // timebox's own failure (a descriptor or the memory for its loop ran out): GNU timeout's status for its own errors.
+                Messages.Error(exception.Message);
+                report?.Dispose();
+                return FailedStatus;
+            }
             var (status, dieOf) = ExitStatusOf(result, options);
             if (options.Verbose) Messages.Error(Summary(result, status));
             // A report that cannot be written at the end (a full disk) is said on stderr; the status stays the command's.
@@ -59,7 +71,7 @@ namespace Timebox.Cli
             if (result.StartError is { } error)
             {
                 Messages.Error($"failed to run command {Quoting.Quote(options.Command[0])}: {error.Reason}");
-                return (error.NotFound ? NotFoundStatus : CannotInvokeStatus, null);
+                return (error.OwnFailure ? FailedStatus : error.NotFound ? NotFoundStatus : CannotInvokeStatus, null);
             }
             int? dieOf = null;
             var preserveStatus = options.PreserveStatus;

@@ -20,7 +20,7 @@ internal sealed unsafe partial class SignalPipe : IDisposable
     public SignalPipe(IReadOnlyList<int> signals)
     {
         var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0) throw new IOException($"pipe2 failed with errno {Libc.Errno}");
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0) throw SystemError.Of("cannot create the signal pipe");
         _readFd = fds[0];
         _writeFd = fds[1];
         var numbers = signals.ToArray();

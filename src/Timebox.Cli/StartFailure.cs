@@ -1,7 +1,10 @@
 namespace Timebox.Cli;
 
-/// <summary>Why the command could not be started, in execvp's words (NotFound: exit status 127, otherwise 126).</summary>
-internal sealed record StartFailure(string Reason, bool NotFound)
+/// <summary>
+/// Why the command could not be started, in execvp's words (NotFound: exit status 127, otherwise 126), or, when timebox
+/// itself ran out of a resource to start it with (OwnFailure: 125, as GNU timeout's own errors), in the system's.
+/// </summary>
+internal sealed record StartFailure(string Reason, bool NotFound, bool OwnFailure = false)
 {
     public static readonly StartFailure ProgramNotFound = new("No such file or directory", NotFound: true);
 
@@ -9,6 +12,7 @@ internal sealed record StartFailure(string Reason, bool NotFound)
     {
         ProgramNotFoundException => ProgramNotFound,
         ProgramNotExecutableException => new("Permission denied", NotFound: false),
+        _ when OpenFilesLimit.IsExhaustion(exception) => new(exception.InnerException!.Message, NotFound: false, OwnFailure: true),
         _ => new(exception.Message, NotFound: false),
     };
 }

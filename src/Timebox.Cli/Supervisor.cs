@@ -95,7 +95,7 @@ internal sealed class Supervisor
         var reset = InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut)
             | InheritedSignals.Bit(Signals.Alarm) | (_options.Signal > 0 ? InheritedSignals.Bit(_options.Signal) : 0);
         var mask = _inherited.Blocked & ~(InheritedSignals.Bit(Signals.Alarm) | InheritedSignals.Bit(SignalChild));
-        var spawnOptions = new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, _inherited.Ignored & ~reset, mask);
+        var spawnOptions = OpenFilesLimit.RestoredFor(new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, _inherited.Ignored & ~reset, mask));
 
         int stdoutWrite = -1, stderrWrite = -1;
         if (_options.IdleTimeout > 0)
@@ -124,7 +124,7 @@ internal sealed class Supervisor
     private unsafe int StartRelay(int target)
     {
         var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new CommandStartException(new Command(_options.Command[0]), $"pipe2 failed with errno {Libc.Errno}");
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw SystemError.Of("cannot create an output relay pipe");
         _relays.Add(new OutputRelay(fds[0], target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp()), () => _loop.Post(TryFinish)));
         return fds[1];
     }

@@ -179,7 +179,9 @@ internal static unsafe class PosixSpawner
         Libc.EACCES when ProgramResolver.IsDirectory(path) => new ProgramNotExecutableException(command, path, "it is a directory"),
         Libc.EACCES => new ProgramNotExecutableException(command, path, "permission denied"),
         Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format") { IsExecFormatError = true },
-        _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})"),
+        // The errno as HResult, as .NET's own IOExceptions carry it on Unix: callers can tell resource exhaustion (EMFILE, EAGAIN) apart.
+        _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})",
+            new IOException(Marshal.GetPInvokeErrorMessage(error), error)),
     };
 
     private static void Check(int result)
