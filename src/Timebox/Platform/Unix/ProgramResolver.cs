@@ -24,9 +24,15 @@ internal static unsafe class ProgramResolver
         foreach (var directory in searchPath)
         {
             var candidate = Candidate(directory);
-            if (!IsFile(candidate)) continue;
-            if (Access(candidate, Libc.X_OK)) return candidate;
-            deniedCandidate ??= candidate;
+            // One access for a name that is not there, as in most of PATH; one more for a found one, which must not be a directory.
+            if (Access(candidate, Libc.X_OK))
+            {
+                if (!IsDirectory(candidate)) return candidate;
+            }
+            else if (Libc.Errno is not (Libc.ENOENT or Libc.ENOTDIR) && IsFile(candidate))
+            {
+                deniedCandidate ??= candidate;
+            }
         }
         // execvp also remembers a directory of that name as EACCES; looked for only now, off the path a found program takes.
         deniedCandidate ??= searchPath.Select(Candidate).FirstOrDefault(IsDirectory);
