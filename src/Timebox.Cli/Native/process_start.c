@@ -19,8 +19,9 @@ static int inherited_count, inherited_capacity;
 
 static void record_if_inherited(int fd)
 {
+    if (fd < 3) return;
     int flags = fcntl(fd, F_GETFD);
-    if (fd < 3 || flags < 0 || (flags & FD_CLOEXEC)) return;
+    if (flags < 0 || (flags & FD_CLOEXEC)) return;
     if (inherited_count == inherited_capacity) {
         int capacity = inherited_capacity == 0 ? 16 : inherited_capacity * 2;
         int *grown = realloc(inherited, capacity * sizeof *grown);
