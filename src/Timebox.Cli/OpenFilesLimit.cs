@@ -15,7 +15,6 @@ internal static unsafe partial class OpenFilesLimit
     // Linux's RLIMIT_NOFILE; raising it needs the spawn shim (Linux only) to restore it in the command.
     private const int Resource = 7;
     private const ulong Wanted = 64;
-    private const int EMFILE = 24, ENFILE = 23;
 
     [LibraryImport("libc", SetLastError = true)] private static partial int getrlimit(int resource, ulong* limit);
     [LibraryImport("libc", SetLastError = true)] private static partial int setrlimit(int resource, ulong* limit);
@@ -45,8 +44,4 @@ internal static unsafe partial class OpenFilesLimit
         table[(2 * Resource) + 1] = original.Hard;
         return options with { RlimitMask = options.RlimitMask | (1u << Resource), Rlimits = table };
     }
-
-    /// <summary>Whether <paramref name="exception"/> says that this process ran out of descriptors (or the system did).</summary>
-    public static bool IsExhaustion(Exception exception) =>
-        exception is IOException { HResult: EMFILE or ENFILE } || exception.InnerException is IOException { HResult: EMFILE or ENFILE };
 }

@@ -1,3 +1,5 @@
+using Timebox.Batch;
+
 namespace Timebox.Cli;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed record StartFailure(string Reason, bool NotFound, bool OwnFailur
     {
         ProgramNotFoundException => ProgramNotFound,
         ProgramNotExecutableException => new("Permission denied", NotFound: false),
-        _ when OpenFilesLimit.IsExhaustion(exception) => new(exception.InnerException!.Message, NotFound: false, OwnFailure: true),
+        _ when ResourceExhaustion.Find(exception) is { } errno => new(ResourceExhaustion.Words(errno), NotFound: false, OwnFailure: true),
         _ => new(exception.Message, NotFound: false),
     };
 }
