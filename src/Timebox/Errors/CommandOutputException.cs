@@ -1,0 +1,21 @@
+namespace Timebox;
+
+/// <summary>
+/// The run's output could not be kept or delivered: a spill file (<see cref="Command.WithSpill"/>) on a full, read-only or
+/// failing file system (ENOSPC, EROFS, EIO, EFBIG), or a stream, file, pipe writer or callback target that failed. While the
+/// program runs, Timebox then kills its whole tree at once (<see cref="Outcome.OutputFailed"/>); the call returns within the
+/// usual bounds. <see cref="Exception.InnerException"/> is the cause, in the system's words.
+/// </summary>
+/// <remarks>
+/// Nothing captured is lost: <see cref="Result"/> holds the exit status, the outcome and every byte captured until the
+/// end (what the spill file took, then the rest in memory). Dispose it to close the spill file, if any, at once.
+/// It is an <see cref="IOException"/>, so handlers of I/O failures catch it too.
+/// </remarks>
+public sealed class CommandOutputException : IOException
+{
+    internal CommandOutputException(RunResult result, Exception cause)
+        : base($"{cause.Message}; command {result.Describe()}: {result.Command}", cause) => Result = result;
+
+    /// <summary>What happened, with the output captured until the end.</summary>
+    public RunResult Result { get; }
+}
