@@ -44,7 +44,10 @@ public sealed class OutputFaultTests : ChildTest, IDisposable
             Assert.True(kept.Length > 64 << 10, $"only {kept.Length} bytes kept");
             Assert.Equal(StreamingTests.Pattern(0, kept.Length), kept);
             Assert.Equal(result.Stdout.TotalBytes, result.Stdout.Length);
+            Assert.True(result.Stdout.IsSpilled);
+            Assert.Equal(1, disk.OpenDescriptors());
         }
+        Assert.Equal(0, disk.OpenDescriptors());
         Assert.True(elapsed < Deadline, $"returned after {elapsed.TotalMilliseconds:0} ms, not before the {Deadline} deadline");
         Assert.Null(disk.TryUnmount());
         _stdio.AssertUnchanged();
@@ -81,6 +84,7 @@ public sealed class OutputFaultTests : ChildTest, IDisposable
             Assert.True(kept.Length >= 64 << 10, $"only {kept.Length} bytes kept");
             Assert.Equal(sent[..kept.Length], kept);
         }
+        Assert.Equal(0, disk.OpenDescriptors());
         Assert.Null(disk.TryUnmount());
         _stdio.AssertUnchanged();
     }
@@ -148,6 +152,8 @@ public sealed class OutputFaultTests : ChildTest, IDisposable
         var clock = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<CommandOutputException>(() => command.RunAsync());
         var elapsed = clock.Elapsed;
+        // Checked at once: a file left open would otherwise be closed by its finalizer sooner or later.
+        Assert.Equal(0, disk.OpenDescriptors());
 
         using (var result = error.Result)
         {

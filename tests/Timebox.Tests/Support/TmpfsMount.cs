@@ -29,6 +29,11 @@ public sealed class TmpfsMount : IDisposable
             throw new IOException($"remount {Path} read-only failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }
 
+    /// <summary>How many of this process's descriptors point into the file system (an unnamed spill file included).</summary>
+    public int OpenDescriptors() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget is { } target && target.StartsWith(Path + "/", StringComparison.Ordinal));
+
     /// <summary>Unmounts; returns the system's reason when it cannot (a file still open: "Device or resource busy"), null once done.</summary>
     public string? TryUnmount()
     {
