@@ -37,6 +37,7 @@ public sealed class OutputFaultTests : ChildTest, IDisposable
         {
             Assert.Contains($"Could not spill stdout to '{disk.Path}': No space left on device", error.Message, StringComparison.Ordinal);
             Assert.IsAssignableFrom<IOException>(error);
+            Assert.Equal("No space left on device", error.InnerException!.Message);
             Assert.Equal(Outcome.OutputFailed, result.Outcome);
             Assert.Equal(Signals.Kill, result.Signal);
             // More than the disk could take: the file holds the first part, memory the rest, in order.
