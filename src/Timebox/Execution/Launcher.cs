@@ -3,11 +3,15 @@ using Timebox.Platform.Windows;
 
 namespace Timebox.Execution;
 
-/// <summary>Chooses the platform implementation of a run.</summary>
+/// <summary>
+/// Chooses the platform implementation of a run. Every way in throws <see cref="OperationCanceledException"/> for a token
+/// canceled before the call, as .NET's own APIs do, before it takes anything from the host or spawns anything.
+/// </summary>
 internal static class Launcher
 {
     public static RunningProcess Start(Command command, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         if (OperatingSystem.IsWindows()) return new RunningProcess(WindowsRun.Start(command, cancellationToken), command);
         return new RunningProcess(UnixRun.Start(command, EventLoop.Shared, cancellationToken), command);
@@ -24,6 +28,7 @@ internal static class Launcher
     {
         // CreateProcess does not wait for the child to load, so Windows has nothing to move off the caller's thread.
         if (OperatingSystem.IsWindows()) return Task.FromResult(Start(command, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         var prepared = PreparedStart.Of(command);
         RunningProcess Spawn() => new(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command);
@@ -41,6 +46,7 @@ internal static class Launcher
     {
         var onCallingThread = !OperatingSystem.IsWindows() && command.Limits is null && !command.KillOnParentExit && !command.ContainmentRequested;
         if (!onCallingThread) return RunToEnd(Start(command, cancellationToken), loop: null);
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         var loop = EventLoop.ForCallingThread();
         return RunToEnd(new RunningProcess(UnixRun.Start(command, loop, cancellationToken), command), loop);
