@@ -22,6 +22,26 @@ public sealed class TmpfsMount : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The path of <paramref name="name"/> inside the file system.</summary>
+    public string FileIn(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Fills what is left of the file system with one file, which <see cref="Free"/> removes.</summary>
+    public void Fill()
+    {
+        using var filler = new FileStream(FileIn(".filler"), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var block = new byte[4096];
+        try
+        {
+            while (true) filler.Write(block);
+        }
+        catch (IOException)
+        {
+            // Full: what the test wants.
+        }
+    }
+
+    public void Free() => File.Delete(FileIn(".filler"));
+
     /// <summary>Makes the file system read-only from now on (fails while a file in it is open for writing).</summary>
     public void RemountReadOnly()
     {
