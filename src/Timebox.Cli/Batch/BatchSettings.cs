@@ -29,8 +29,8 @@ internal sealed class BatchSettings
 
     public bool FailFast { get; set; }
 
-    /// <summary>Seconds for the whole batch; 0 for none.</summary>
-    public double BatchTimeout { get; set; }
+    /// <summary>The deadline of the whole batch; null for none.</summary>
+    public TimeSpan? BatchTimeout { get; set; }
 
     public ProgressMode Progress { get; set; } = ProgressMode.Auto;
 
