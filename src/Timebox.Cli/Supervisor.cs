@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Timebox.Execution;
 using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
@@ -130,6 +129,11 @@ internal sealed class Supervisor
         {
             return StartFailure.From(exception);
         }
+        catch (IOException exception)
+        {
+            // No pipe for a relay (the descriptor limit): the command cannot be started as asked.
+            return new StartFailure(exception.Message, NotFound: false);
+        }
         finally
         {
             if (stdoutWrite >= 0) Descriptors.Close(stdoutWrite);
@@ -221,7 +225,8 @@ internal sealed class Supervisor
                 if (!CommandEnded) Cleanup(Signals.Kill);
             });
         }
-        _phase = signal == Signals.Kill ? Phase.Killed : Phase.Signalled;
+        if (signal == Signals.Kill) _phase = Phase.Killed;
+        else if (_phase == Phase.Running) _phase = Phase.Signalled;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
         _run.Signal(signal);
     }
