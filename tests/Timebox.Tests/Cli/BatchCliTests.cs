@@ -259,8 +259,9 @@ public sealed class BatchCliTests(ITestOutputHelper output) : CliTest, IDisposab
     [Fact]
     public async Task A_CPU_limit_kill_is_recorded_as_such_and_read_back_as_such_on_resume()
     {
-        // SIGXCPU from the limit the job's shell set: the library's CpuLimitExceeded, of the signaled family for --retry-on.
-        _work.WriteJobs([BatchWorkspace.Job(("id", "spin"), ("shell", $"ulimit -t 1; exec '{TestChild.Path}' burn-cpu 20000"))]);
+        // SIGXCPU from the soft limit the job's shell set (a hard one equal to it would send SIGKILL): the library's
+        // CpuLimitExceeded, of the signaled family for --retry-on.
+        _work.WriteJobs([BatchWorkspace.Job(("id", "spin"), ("shell", $"ulimit -S -t 1; exec '{TestChild.Path}' burn-cpu 20000"))]);
 
         await Batch(_work.Jobs).RunAsync();
         var first = Assert.Single(_work.ReadResults());
