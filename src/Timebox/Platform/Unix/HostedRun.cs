@@ -1,5 +1,3 @@
-using Timebox.Execution;
-
 namespace Timebox.Platform.Unix;
 
 /// <summary>
@@ -58,8 +56,8 @@ internal sealed class HostedRun
 
     public void Unwatch(int fd) => _loop.Unwatch(fd);
 
-    /// <summary>Runs <paramref name="action"/> on the loop once <paramref name="delay"/> has passed, unless canceled first.</summary>
-    public IRunTimer Schedule(TimeSpan delay, Action action) => _loop.Schedule(delay, action);
+    /// <summary>Runs <paramref name="action"/> on the loop once <paramref name="delay"/> has passed (the action checks whether it is still due).</summary>
+    public void Schedule(TimeSpan delay, Action action) => _loop.Schedule(delay, action);
 
     /// <summary>Runs <paramref name="action"/> on the loop soon. Safe from any thread.</summary>
     public void Post(Action action) => _loop.Post(action);
