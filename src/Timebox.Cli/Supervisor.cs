@@ -122,7 +122,7 @@ internal sealed class Supervisor
                 stdoutWrite = StartRelay(target: 1);
                 stderrWrite = StartRelay(target: 2);
             }
-            Spawn(stdoutWrite, stderrWrite);
+            _run.Start(CommandOf(_options.Command), stdoutWrite, stderrWrite);
             return null;
         }
         catch (CommandStartException exception)
@@ -138,19 +138,6 @@ internal sealed class Supervisor
         {
             if (stdoutWrite >= 0) Descriptors.Close(stdoutWrite);
             if (stderrWrite >= 0) Descriptors.Close(stderrWrite);
-        }
-    }
-
-    private void Spawn(int stdout, int stderr)
-    {
-        try
-        {
-            _run.Start(CommandOf(_options.Command), stdout, stderr);
-        }
-        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
-        {
-            // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
-            _run.Start(CommandOf(["/bin/sh", exception.Path, .. _options.Command.Skip(1)]), stdout, stderr);
         }
     }
 

@@ -32,21 +32,33 @@ internal sealed class HostedRun
     public int ReachedCount => _tree?.ReachedCount ?? 0;
 
     /// <summary>
-    /// Starts <paramref name="command"/> (its program looked up in this process's PATH, from its current directory, with its
-    /// environment as it came) with <paramref name="stdout"/> and <paramref name="stderr"/> as its 1 and 2 (-1: this
+    /// Starts <paramref name="command"/> as execvp would (its program looked up in this process's PATH, from its current
+    /// directory, with its environment as it came; a file in no format exec knows run as /bin/sh FILE ARGS..., as GNU
+    /// timeout's execvp does) with <paramref name="stdout"/> and <paramref name="stderr"/> as its 1 and 2 (-1: this
     /// process's own), every other descriptor closed.
     /// </summary>
-    /// <exception cref="CommandStartException">It could not be started; <see cref="ProgramNotExecutableException.IsExecFormatError"/> tells when execvp would run it with /bin/sh.</exception>
+    /// <exception cref="CommandStartException">It could not be started.</exception>
     public void Start(Command command, int stdout, int stderr)
     {
         var workingDirectory = Environment.CurrentDirectory;
-        var path = ProgramResolver.Resolve(command, Environment.GetEnvironmentVariable("PATH"), workingDirectory);
         var spawnOptions = new SpawnOptions(newProcessGroup: false, _options.ParentDeathSignal, _options.KeepIgnored, _options.SignalMask);
-        // The CLI never changes its own environment, so the command gets it as it came (no copy to build).
-        var pid = PosixSpawner.Spawn(command, path, workingDirectory, environment: null, -1, stdout, stderr, spawnOptions, out var pidfd);
+        int pid, pidfd;
+        try
+        {
+            pid = Spawn(command, workingDirectory, stdout, stderr, spawnOptions, out pidfd);
+        }
+        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
+        {
+            pid = Spawn(new Command("/bin/sh", [exception.Path, .. command.Arguments]), workingDirectory, stdout, stderr, spawnOptions, out pidfd);
+        }
         _command = new ChildProcess(pid, pidfd);
         _tree = ProcessTree.OfThisProcess(_options.HostGroup, descendants: _options.WholeTree);
     }
+
+    // The CLI never changes its own environment, so the command gets it as it came (no copy to build).
+    private static int Spawn(Command command, string workingDirectory, int stdout, int stderr, in SpawnOptions options, out int pidfd) =>
+        PosixSpawner.Spawn(command, ProgramResolver.Resolve(command, Environment.GetEnvironmentVariable("PATH"), workingDirectory),
+            workingDirectory, environment: null, -1, stdout, stderr, options, out pidfd);
 
     /// <summary>Calls <paramref name="onExited"/> on the loop once the command has exited (at once if it already has).</summary>
     public void WatchExit(Action onExited) => _loop.WatchExit(_command!, onExited);
