@@ -57,7 +57,8 @@ internal sealed class Supervisor
     private SignalPipe? _signals;
     private Phase _phase = Phase.Starting;
 
-    // Why cleanup() ran, once it has: the timeout (deadline or idle), which no later signal changes, or a received signal (Canceled).
+    // Why cleanup() ran, once it has: the timeout (deadline or idle), which no later signal changes, or a received
+    // signal (Canceled), which a later timeout does.
     private Outcome? _cause;
     private ExitStatus _status;
     private bool _forced;
