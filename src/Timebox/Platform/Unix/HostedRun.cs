@@ -7,7 +7,7 @@ namespace Timebox.Platform.Unix;
 /// left, holding processes so that no recycled pid is signalled). The CLI decides when to act, in GNU timeout's steps;
 /// this decides how, so that a fix to termination reaches the library's runs and the CLI alike: the first signal and the
 /// kill go through <see cref="ProcessTree.SignalAll"/>, as <see cref="UnixRun"/>'s graceful step and kill do. Its
-/// vocabulary is <see cref="HostedRunOptions"/> and <see cref="ExitStatus"/>; the CLI needs no other internal of the library.
+/// vocabulary is <see cref="HostedRunOptions"/> and <see cref="ExitStatus"/>; running a command, the CLI needs no other internal.
 /// </summary>
 /// <remarks>
 /// Unlike a library run, the command does not lead a process group of its own: it joins the host's
