@@ -277,7 +277,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         Post(() =>
         {
             _openFeeders--;
-            if (failure is not null) FailOutput(new IOException($"Delivering the output of '{Command}' to its target failed: {failure.Message}", failure));
+            if (failure is not null) FailOutput(new IOException($"Delivering the output of '{Command.ForMessage()}' to its target failed: {failure.Message}", failure));
             else OnOutputEnded();
         });
     }

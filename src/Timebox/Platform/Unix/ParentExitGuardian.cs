@@ -39,7 +39,7 @@ internal sealed class ParentExitGuardian
     {
         if (_current is { } running) return running;
         var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw Libc.Failure("creating the parent-exit guardian's pipe");
         try
         {
             var shell = new Command("/bin/sh", "-c", Script).WithWorkingDirectory("/");

@@ -12,14 +12,17 @@ namespace Timebox.Platform.Unix;
 /// </remarks>
 internal static unsafe class PidCursor
 {
-    private static readonly int LoadavgFd = OperatingSystem.IsLinux() ? Open() : -1;
+    // Opened on first use, and again on a later one if that failed: a host that was out of descriptors once must not take
+    // the slow path for good.
+    private static int _loadavgFd = -1;
 
     /// <summary>The last pid handed out, or null where it cannot be read (macOS, no /proc): callers then take their slow path.</summary>
     public static long? Read()
     {
-        if (LoadavgFd < 0) return null;
+        var fd = OperatingSystem.IsLinux() ? LoadavgFd() : -1;
+        if (fd < 0) return null;
         var buffer = stackalloc byte[128];
-        var length = (int)Libc.pread(LoadavgFd, buffer, 128, 0);
+        var length = (int)Libc.pread(fd, buffer, 128, 0);
         if (length <= 1) return null;
         var text = new ReadOnlySpan<byte>(buffer, length).TrimEnd((byte)'\n');
         var space = text.LastIndexOf((byte)' ');
@@ -32,8 +35,16 @@ internal static unsafe class PidCursor
         return pid;
     }
 
-    private static int Open()
+    private static int LoadavgFd()
     {
-        fixed (byte* path = "/proc/loadavg\0"u8) return Libc.open(path, Libc.O_CLOEXEC);
+        var fd = Volatile.Read(ref _loadavgFd);
+        if (fd >= 0) return fd;
+        fixed (byte* path = "/proc/loadavg\0"u8) fd = Libc.open(path, Libc.O_CLOEXEC);
+        if (fd < 0) return -1;
+        // Loops on several threads may open it at once: one descriptor is kept.
+        var kept = Interlocked.CompareExchange(ref _loadavgFd, fd, -1);
+        if (kept < 0) return fd;
+        Libc.close(fd);
+        return kept;
     }
 }
