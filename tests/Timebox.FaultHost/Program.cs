@@ -3,17 +3,27 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Timebox;
 
-// Run by the tests with its descriptor table full but for FREE slots (argv[0]), so that the first run of this process
-// fails at whichever step needs one descriptor more than is left: the shared loop, /dev/null, a pipe, the spawn. Then
-// the limit is raised again and the library must work, having leaked nothing and closed nothing of this process.
-// argv[1]: "async" (RunAsync), "blocking" (Run) or "start" (Start). Prints one "key: value" line per finding.
-var free = int.Parse(args[0], CultureInfo.InvariantCulture);
-var mode = args[1];
+// Run by the tests where a fault must be set up in the host process itself, which the test runner's own process
+// cannot afford. Prints one "key: value" line per finding.
+//   exhaust FREE MODE [warm]: with the descriptor table full but for FREE slots, so that a run fails at whichever step
+//     needs one descriptor more than is left (the shared loop, its thread, /dev/null, a pipe, the shim, the spawn); then
+//     the limit is raised again and the library must work, having leaked nothing and closed nothing of this process.
+//     MODE: async (RunAsync), blocking (Run) or start (Start). warm: one run first, so the failures come later.
+//   workdir DIR: a run in working directory DIR (the test runs this host as a user who cannot enter it).
+if (args[0] == "workdir")
+{
+    Console.WriteLine($"workdir: {Attempt(new Command("true").WithWorkingDirectory(args[1]), "blocking")}");
+    return;
+}
+var free = int.Parse(args[1], CultureInfo.InvariantCulture);
+var mode = args[2];
+var command = new Command("sh", "-c", "echo ok").WithTimeout(TimeSpan.FromSeconds(30));
 // The runtime opens each assembly on first use and remembers a failure to: loaded now, with room to spare, they
 // leave the full table to the library alone.
 LoadReferences(typeof(Command).Assembly, []);
 LoadReferences(typeof(Descriptors).Assembly, []);
 Console.Out.Flush();
+var warmUp = args.Length > 3 ? Attempt(command, mode) : "none";
 var standardStreams = StandardStreams();
 var before = Descriptors.Snapshot();
 
@@ -21,8 +31,9 @@ var original = Descriptors.SoftLimit;
 // A table of 20000 takes long to fill; a few hundred is as full as any.
 Descriptors.SoftLimit = Math.Min(original, (ulong)before.Count + 256);
 var fillers = Descriptors.FillAllBut(free);
-var first = Attempt(mode);
-var again = Attempt(mode);
+var first = Attempt(command, mode);
+// Each failed run that leaked would leave fewer descriptors to the next, and fail it sooner.
+var again = Enumerable.Range(0, 20).Select(_ => Attempt(command, mode)).Distinct().ToList();
 // Whatever the failed runs left for the finalizers (a half-built loop above all) is finalized now, while nothing
 // else can take descriptor 0 if it was wrongly closed.
 GC.Collect();
@@ -30,12 +41,13 @@ GC.WaitForPendingFinalizers();
 GC.Collect();
 Descriptors.SoftLimit = original;
 var leaked = Descriptors.Snapshot().Where(entry => !before.ContainsKey(entry.Key) && !fillers.Contains(entry.Key)).ToList();
-var raised = Attempt(mode);
+var raised = Attempt(command, mode);
 Descriptors.Close(fillers);
-var released = Attempt(mode);
+var released = Attempt(command, mode);
 
+Console.WriteLine($"warm-up: {warmUp}");
 Console.WriteLine($"first: {first}");
-Console.WriteLine($"again: {again}");
+Console.WriteLine($"again: {string.Join(" | ", again)}");
 Console.WriteLine($"new descriptors: {string.Join(", ", leaked.Select(entry => $"{entry.Key}={entry.Value}"))}");
 Console.WriteLine($"standard streams kept: {StandardStreams() == standardStreams}");
 Console.WriteLine($"raised: {raised}");
@@ -49,9 +61,8 @@ static void LoadReferences(Assembly assembly, HashSet<string> loaded)
 
 static string StandardStreams() => string.Join(' ', Enumerable.Range(0, 3).Select(fd => Descriptors.Target(fd) ?? "closed"));
 
-static string Attempt(string mode)
+static string Attempt(Command command, string mode)
 {
-    var command = new Command("sh", "-c", "echo ok").WithTimeout(TimeSpan.FromSeconds(30));
     try
     {
         var result = mode switch
@@ -60,7 +71,8 @@ static string Attempt(string mode)
             "blocking" => command.Run(),
             _ => StartAndWait(command),
         };
-        return result.Succeeded && result.Stdout.Text == "ok\n" ? "ok" : $"failed run: {result}";
+        if (!result.Succeeded) return $"failed run: {result}";
+        return result.Stdout.Text.Length == 0 ? "ok" : $"ok: {result.Stdout.Text.TrimEnd()}";
     }
 #pragma warning disable CA1031 // every failure is the finding
     catch (Exception exception)
