@@ -5,10 +5,11 @@ using Timebox;
 
 // Run by the tests where a fault must be set up in the host process itself, which the test runner's own process
 // cannot afford. Prints one "key: value" line per finding.
-//   exhaust FREE MODE [warm]: with the descriptor table full but for FREE slots, so that a run fails at whichever step
+//   exhaust FREE MODE [warm|contained]: with the descriptor table full but for FREE slots, so that a run fails at whichever step
 //     needs one descriptor more than is left (the shared loop, its thread, /dev/null, a pipe, the shim, the spawn); then
 //     the limit is raised again and the library must work, having leaked nothing and closed nothing of this process.
 //     MODE: async (RunAsync), blocking (Run) or start (Start). warm: one run first, so the failures come later.
+//     contained: the run is contained and dies with this process, which needs more set-up.
 //   workdir DIR: a run in working directory DIR (the test runs this host as a user who cannot enter it).
 if (args[0] == "workdir")
 {
@@ -18,12 +19,13 @@ if (args[0] == "workdir")
 var free = int.Parse(args[1], CultureInfo.InvariantCulture);
 var mode = args[2];
 var command = new Command("sh", "-c", "echo ok").WithTimeout(TimeSpan.FromSeconds(30));
+if (args.Length > 3 && args[3] == "contained") command = command.WithContainment().WithKillOnParentExit();
 // The runtime opens each assembly on first use and remembers a failure to: loaded now, with room to spare, they
 // leave the full table to the library alone.
 LoadReferences(typeof(Command).Assembly, []);
 LoadReferences(typeof(Descriptors).Assembly, []);
 Console.Out.Flush();
-var warmUp = args.Length > 3 ? Attempt(command, mode) : "none";
+var warmUp = args.Length > 3 && args[3] == "warm" ? Attempt(command, mode) : "none";
 var standardStreams = StandardStreams();
 var before = Descriptors.Snapshot();
 
