@@ -146,6 +146,7 @@ public sealed class Command
     /// <see cref="ContainmentMechanism.Subreaper"/>; Windows <see cref="ContainmentMechanism.JobObject"/>; macOS
     /// <see cref="ContainmentMechanism.ProcessTree"/>, which is no containment.
     /// </summary>
+    /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
     public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
 
     /// <summary>Replaces the arguments.</summary>

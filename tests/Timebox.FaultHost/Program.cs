@@ -9,7 +9,7 @@ using Timebox;
 //     needs one descriptor more than is left (the shared loop, its thread, /dev/null, a pipe, the shim, the spawn); then
 //     the limit is raised again and the library must work, having leaked nothing and closed nothing of this process.
 //     MODE: async (RunAsync), blocking (Run) or start (Start). warm: one run first, so the failures come later.
-//     contained: the run is contained and dies with this process, which needs more set-up.
+//     contained: the run is contained and dies with this process, which needs more set-up (its output is discarded).
 //   workdir DIR: a run in working directory DIR (the test runs this host as a user who cannot enter it).
 if (args[0] == "workdir")
 {
@@ -19,12 +19,16 @@ if (args[0] == "workdir")
 var free = int.Parse(args[1], CultureInfo.InvariantCulture);
 var mode = args[2];
 var command = new Command("sh", "-c", "echo ok").WithTimeout(TimeSpan.FromSeconds(30));
-if (args.Length > 3 && args[3] == "contained") command = command.WithContainment().WithKillOnParentExit();
+// Its output discarded, so that no pipe is made before the containment is looked for and set up.
+if (args.Length > 3 && args[3] == "contained")
+    command = command.WithContainment().WithKillOnParentExit().WithStdout(OutputTarget.Discard).WithStderr(OutputTarget.Discard);
 // The runtime opens each assembly on first use and remembers a failure to: loaded now, with room to spare, they
 // leave the full table to the library alone.
 LoadReferences(typeof(Command).Assembly, []);
 LoadReferences(typeof(Descriptors).Assembly, []);
 Console.Out.Flush();
+// So is the thread pool's first thread: the runtime ends the process (FailFast) when it cannot start it.
+Task.Run(static () => { }).Wait();
 var warmUp = args.Length > 3 && args[3] == "warm" ? Attempt(command, mode) : "none";
 var standardStreams = StandardStreams();
 var before = Descriptors.Snapshot();

@@ -21,7 +21,7 @@ public sealed class ExhaustionTests : ChildTest
         foreach (var mode in new[] { "async", "blocking" })
             for (var free = 0; free <= 5; free++) data.Add(mode, free, "warm");
         // Contained and dying with the host: the cgroup probe and cgroup, and the parent-exit guardian, fail in turn.
-        for (var free = 6; free <= 12; free++) data.Add("async", free, "contained");
+        for (var free = 3; free <= 10; free++) data.Add("async", free, "contained");
         return data;
     }
 
@@ -30,17 +30,19 @@ public sealed class ExhaustionTests : ChildTest
     public async Task A_full_descriptor_table_fails_the_start_in_words_leaks_nothing_and_the_next_run_works_once_there_is_room(string mode, int free, string variant)
     {
         var warm = variant == "warm";
+        // A contained run here discards its output (so that no pipe is made before its set-up).
+        var ok = variant == "contained" ? "ok" : "ok: ok";
         string[] arguments = variant == "cold" ? ["exhaust", $"{free}", mode] : ["exhaust", $"{free}", mode, variant];
         var result = await Program(TestChild.Sibling("Timebox.FaultHost"), arguments).WithTimeout(TimeSpan.FromSeconds(60)).RunAsync();
 
         Assert.True(result.Succeeded, result.Stdout.Text + result.Stderr.Text);
         var report = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(": ", 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
         var context = result.Stdout.Text;
-        Assert.True(warm ? report["warm-up"] == "ok: ok" : report["warm-up"] == "none", context);
+        Assert.True(warm ? report["warm-up"] == ok : report["warm-up"] == "none", context);
         foreach (var attempt in report["again"].Split(" | ").Append(report["first"]))
         {
             // Either there was room enough, or the documented start exception, in the system's words.
-            if (attempt == "ok: ok") continue;
+            if (attempt == ok) continue;
             Assert.StartsWith("CommandStartException: ", attempt, StringComparison.Ordinal);
             Assert.Contains("Too many open files", attempt, StringComparison.Ordinal);
             Assert.DoesNotContain("errno", attempt, StringComparison.Ordinal);
@@ -54,7 +56,7 @@ public sealed class ExhaustionTests : ChildTest
         // Descriptors 0-2 of the host are what they were, after every finalizer has run.
         Assert.True(report["standard streams kept"] == "True", context);
         // Nothing of the failure was cached: with the limit raised, and with the table emptied, runs work.
-        Assert.True(report["raised"] == "ok: ok", context);
-        Assert.True(report["released"] == "ok: ok", context);
+        Assert.True(report["raised"] == ok, context);
+        Assert.True(report["released"] == ok, context);
     }
 }

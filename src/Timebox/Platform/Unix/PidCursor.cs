@@ -12,9 +12,10 @@ namespace Timebox.Platform.Unix;
 /// </remarks>
 internal static unsafe class PidCursor
 {
-    // Opened on first use, and again on a later one if that failed: a host that was out of descriptors once must not take
-    // the slow path for good.
-    private static int _loadavgFd = -1;
+    // Opened on first use, and again on a later one while the host was out of descriptors (a host that was so once must
+    // not take the slow path for good); Unavailable where it cannot be opened.
+    private const int NotOpened = -1, Unavailable = -2;
+    private static int _loadavgFd = NotOpened;
 
     /// <summary>The last pid handed out, or null where it cannot be read (macOS, no /proc): callers then take their slow path.</summary>
     public static long? Read()
@@ -38,12 +39,16 @@ internal static unsafe class PidCursor
     private static int LoadavgFd()
     {
         var fd = Volatile.Read(ref _loadavgFd);
-        if (fd >= 0) return fd;
+        if (fd != NotOpened) return fd;
         fixed (byte* path = "/proc/loadavg\0"u8) fd = Libc.open(path, Libc.O_CLOEXEC);
-        if (fd < 0) return -1;
+        if (fd < 0)
+        {
+            if (Libc.Errno is not (Libc.EMFILE or Libc.ENFILE)) Interlocked.CompareExchange(ref _loadavgFd, Unavailable, NotOpened);
+            return -1;
+        }
         // Loops on several threads may open it at once: one descriptor is kept.
-        var kept = Interlocked.CompareExchange(ref _loadavgFd, fd, -1);
-        if (kept < 0) return fd;
+        var kept = Interlocked.CompareExchange(ref _loadavgFd, fd, NotOpened);
+        if (kept == NotOpened) return fd;
         Libc.close(fd);
         return kept;
     }

@@ -19,10 +19,10 @@ internal static class PidWindow
     // Threads take pids too; ten thousand creations a second is far above what a busy build machine sustains.
     private const double MaxCreationsPerSecond = 10_000;
 
-    // Read again on a later use while it could not be read (a host out of descriptors, say): 0 until then.
+    // 0 until read, and read again on a later use while the host was out of descriptors; -1 where it cannot be read.
     private static int _pidMax;
 
-    private static int PidMax => _pidMax > 0 ? _pidMax : _pidMax = ReadPidMax();
+    private static int PidMax => _pidMax != 0 ? _pidMax : _pidMax = ReadPidMax();
 
     /// <summary>
     /// A filter of the pids that processes created after <paramref name="first"/> (started at <paramref name="startTimestamp"/>)
@@ -45,7 +45,7 @@ internal static class PidWindow
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
-            return 0;
+            return exception is IOException io && Libc.IsDescriptorShortage(io) ? 0 : -1;
         }
     }
 }
