@@ -146,6 +146,7 @@ public sealed class Command
     /// <see cref="ContainmentMechanism.Subreaper"/>; Windows <see cref="ContainmentMechanism.JobObject"/>; macOS
     /// <see cref="ContainmentMechanism.ProcessTree"/>, which is no containment.
     /// </summary>
+    /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
     public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
 
     /// <summary>Replaces the arguments.</summary>
@@ -381,6 +382,19 @@ public sealed class Command
 
     /// <summary>The command line, each argument quoted for a POSIX shell when needed.</summary>
     public override string ToString() => string.Join(' ', Arguments.Prepend(Program).Select(Quote));
+
+    /// <summary>
+    /// The command line as exception messages show it: <see cref="ToString"/> when short, else its start and its whole
+    /// length, so that a command line of megabytes (the kind exec refuses as too long) does not become the message.
+    /// </summary>
+    internal string ForMessage()
+    {
+        const int Shown = 1000;
+        var line = ToString();
+        if (line.Length <= Shown) return line;
+        var cut = char.IsHighSurrogate(line[Shown - 1]) ? Shown - 1 : Shown;
+        return $"{line[..cut]}… ({Encoding.UTF8.GetByteCount(line)} bytes)";
+    }
 
     private static string Check(RunResult result, CancellationToken token)
     {

@@ -14,7 +14,14 @@ internal static class Launcher
         cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         if (OperatingSystem.IsWindows()) return new RunningProcess(WindowsRun.Start(command, cancellationToken), command);
-        return new RunningProcess(UnixRun.Start(command, EventLoop.Shared, cancellationToken), command);
+        try
+        {
+            return new RunningProcess(UnixRun.Start(command, EventLoop.Shared, cancellationToken), command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
     }
 
     /// <summary>
@@ -30,8 +37,29 @@ internal static class Launcher
         if (OperatingSystem.IsWindows()) return Task.FromResult(Start(command, cancellationToken));
         cancellationToken.ThrowIfCancellationRequested();
         Check(command);
-        var prepared = PreparedStart.Of(command);
-        RunningProcess Spawn() => new(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command);
+        EventLoop loop;
+        PreparedStart prepared;
+        try
+        {
+            // The loop first: a loop that cannot be had then leaves no prepared descriptors behind.
+            loop = EventLoop.Shared;
+            prepared = PreparedStart.Of(command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
+        RunningProcess Spawn()
+        {
+            try
+            {
+                return new(UnixRun.Start(prepared, loop, cancellationToken), command);
+            }
+            catch (IOException exception)
+            {
+                throw StartFailure(command, exception);
+            }
+        }
         // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread
         // (12-20 µs more per sequential run).
         return ThreadPool.PendingWorkItemCount == 0 ? Task.FromResult(Spawn()) : Task.Run(Spawn, CancellationToken.None);
@@ -48,8 +76,18 @@ internal static class Launcher
         if (!onCallingThread) return RunToEnd(Start(command, cancellationToken), loop: null);
         cancellationToken.ThrowIfCancellationRequested();
         Check(command);
-        var loop = EventLoop.ForCallingThread();
-        return RunToEnd(new RunningProcess(UnixRun.Start(command, loop, cancellationToken), command), loop);
+        EventLoop loop;
+        RunningProcess started;
+        try
+        {
+            loop = EventLoop.ForCallingThread();
+            started = new RunningProcess(UnixRun.Start(command, loop, cancellationToken), command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
+        return RunToEnd(started, loop);
     }
 
     private static RunResult RunToEnd(RunningProcess started, EventLoop? loop)
@@ -59,6 +97,11 @@ internal static class Launcher
         loop?.RunUntil(() => process.HasEnded);
         return process.Wait();
     }
+
+    // What the host itself lacked (a descriptor, above all: EMFILE, ENFILE) stopped the start before anything ran, as
+    // for any other start failure; the system's words are in the message.
+    private static CommandStartException StartFailure(Command command, IOException exception) =>
+        new(command, $"The command could not be started: {exception.Message}", exception);
 
     private static void Check(Command command)
     {

@@ -60,7 +60,7 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
             var errno = Libc.Errno;
             if (errno == Libc.EINTR) continue;
             if (errno == Libc.EAGAIN) return false;
-            throw new IOException($"Could not read the {(consumers.Source == OutputSource.Stdout ? "stdout" : "stderr")} pipe: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw Libc.Failure($"reading the {consumers.Source} pipe", errno);
         }
         return false;
     }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Timebox.Tests.Support;
 
-/// <summary>A fact that needs root (it mounts file systems); skipped, saying so, where the tests do not run as root. CI runs as root.</summary>
+/// <summary>A fact that needs root (it mounts file systems or changes identity); skipped, saying so, where the tests do not run as root. CI runs as root.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
@@ -22,7 +22,7 @@ public sealed class RootTheoryAttribute : TheoryAttribute
 
 internal static partial class Root
 {
-    public const string SkipReason = "Needs root to mount a tiny or read-only tmpfs (CI runs the tests as root).";
+    public const string SkipReason = "Needs root (it mounts a file system or takes another user's identity); CI runs the tests as root.";
 
     public static bool IsRoot { get; } = OperatingSystem.IsLinux() && geteuid() == 0;
 
