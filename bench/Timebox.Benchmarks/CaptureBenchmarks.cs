@@ -22,7 +22,7 @@ public class CaptureBenchmarks
     [Benchmark]
     public long TimeboxCaptureBuffer()
     {
-        var capture = new CaptureBuffer(limit: null, spillThreshold: null, Path.GetTempPath());
+        var capture = new CaptureBuffer(limit: null, spillThreshold: null, Path.GetTempPath(), OutputSource.Stdout);
         long total = 0;
         while (total < Total)
         {

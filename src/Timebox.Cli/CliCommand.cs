@@ -1,5 +1,3 @@
-using Timebox.Platform.Unix;
-
 namespace Timebox.Cli;
 
 /// <summary>
@@ -9,15 +7,13 @@ namespace Timebox.Cli;
 /// </summary>
 internal static class CliCommand
 {
-    /// <summary>The command named by <paramref name="commandArguments"/>, the tail of the runtime's arguments; its program is not empty.</summary>
+    /// <summary>
+    /// The command named by <paramref name="commandArguments"/>, the tail of the runtime's arguments; its program is not
+    /// empty. The one place where argv becomes a <see cref="Command"/>.
+    /// </summary>
     public static Command Of(IReadOnlyList<string> commandArguments)
     {
         var raw = ProcessStart.LastArguments(commandArguments);
         return Command.FromBytes(raw[0], raw[1..]).WithInheritedDescriptors(ProcessStart.InheritedDescriptors().Select(fd => (nint)fd));
     }
-
-    /// <summary>execvp's way with a file in no format exec knows, which GNU timeout follows: /bin/sh FILE ARGS..., the same bytes and descriptors.</summary>
-    public static Command AsShellScript(Command command, string path) =>
-        Command.FromBytes("/bin/sh"u8, [FileSystemText.GetBytes(path), .. command.ArgumentBytes.Select(argument => argument.ToArray())])
-            .WithInheritedDescriptors(command.InheritedDescriptors);
 }

@@ -3,11 +3,11 @@ namespace Timebox.Cli;
 /// <summary>What the command line asks for: GNU timeout's options plus timebox's own.</summary>
 internal sealed class CliOptions
 {
-    /// <summary>Seconds until the command is signalled; 0 disables it, infinity never expires.</summary>
-    public double Duration { get; set; }
+    /// <summary>How long until the command is signalled; null for never (a DURATION of 0, or too large to expire).</summary>
+    public TimeSpan? Duration { get; set; }
 
-    /// <summary>Seconds after the first signal until SIGKILL; 0 means never.</summary>
-    public double KillAfter { get; set; }
+    /// <summary>How long after the first signal until SIGKILL; null for never (-k 0, or none).</summary>
+    public TimeSpan? KillAfter { get; set; }
 
     public int Signal { get; set; } = Signals.Terminate;
 
@@ -20,8 +20,8 @@ internal sealed class CliOptions
     /// <summary>GNU's behaviour: only the command's process group is signalled; escaped descendants live on.</summary>
     public bool GroupOnly { get; set; }
 
-    /// <summary>Seconds without output before the command is signalled; 0 disables it.</summary>
-    public double IdleTimeout { get; set; }
+    /// <summary>How long the command may write nothing before it is signalled; null for no idle limit.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
 
     public string? ReportPath { get; set; }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Timebox.Cli;
 
 /// <summary>Turns the arguments into <see cref="CliOptions"/>, or tells Main to print help or the version.</summary>
@@ -50,27 +48,33 @@ internal static class CommandLine
     }
 
     /// <summary>
-    /// A signal as GNU's operand2sig takes it: a decimal number (a shell status such as 137 means its signal, 9), or a
-    /// name in any case with or without SIG (HUP, sigterm, SIG15, RTMIN+2, EXIT for 0).
+    /// A signal as GNU's operand2sig takes it: a name as <see cref="Signals.TryParse"/> reads it (HUP, sigterm, SIG15,
+    /// RTMIN+2, EXIT for 0), or, when it starts with a digit, a number read as a shell's exit status may carry it.
     /// </summary>
     private static int ParseSignal(string operand)
     {
-        int signal;
-        if (operand.Length > 0 && char.IsAsciiDigit(operand[0]))
+        var parsed = operand.Length > 0 && char.IsAsciiDigit(operand[0])
+            ? TryParseStatus(operand, out var signal)
+            : Signals.TryParse(operand, out signal);
+        return parsed ? signal : throw new UsageException($"{Quoting.Quote(operand)}: invalid signal");
+    }
+
+    /// <summary>
+    /// GNU masks a number that fits an int with 0x7F, or with 0xFF from 255 on, so that a status a shell reports
+    /// for a signal names that signal: 137 (bash, 128+9) and 265 (ksh, 256+9) mean KILL, 128 and 256 mean 0.
+    /// </summary>
+    private static bool TryParseStatus(string digits, out int signal)
+    {
+        signal = 0;
+        long number = 0;
+        foreach (var digit in digits)
         {
-            if (!int.TryParse(operand, NumberStyles.None, CultureInfo.InvariantCulture, out signal)) signal = -1;
-            else signal &= signal >= 0xFF ? 0xFF : 0x7F;
+            if (!char.IsAsciiDigit(digit)) return false;
+            number = Math.Min((number * 10) + (digit - '0'), int.MaxValue + 1L);
         }
-        else
-        {
-            var name = operand.ToUpperInvariant();
-            var bare = name.StartsWith("SIG", StringComparison.Ordinal) ? name[3..] : name;
-            if (bare == "EXIT") signal = 0;
-            else if (bare.Length > 0 && bare.All(char.IsAsciiDigit) && name != bare) signal = int.TryParse(bare, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : -1;
-            else if (!bare.Any(char.IsAsciiDigit) || bare.StartsWith("RT", StringComparison.Ordinal)) signal = Signals.TryParse(bare, out var named) ? named : -1;
-            else signal = -1;
-        }
-        if (signal is >= 0 and <= Signals.Max) return signal;
-        throw new UsageException($"{Quoting.Quote(operand)}: invalid signal");
+        if (number > int.MaxValue) return false;
+        var status = (int)number;
+        signal = status & (status >= 0xFF ? 0xFF : 0x7F);
+        return Signals.IsNamed(signal);
     }
 }

@@ -4,13 +4,22 @@ namespace Timebox.Cli;
 
 /// <summary>
 /// GNU timeout's DURATION: a C floating-point number (decimal, hexadecimal, inf) with an optional suffix s, m, h or
-/// d. Zero disables the timeout; a value too large for a double never expires, and a positive value too small for
-/// one expires at once (it is not rounded down to zero, which would disable it); negative values and NaN are errors.
+/// d, parsed once into a <see cref="TimeSpan"/>. Zero disables the timeout and a value too large for a timer never
+/// expires (both: null, no limit); a positive value is rounded up to whole ticks, as GNU rounds up to whole nanoseconds,
+/// so one too small even for a double (1e-400) still expires, at once. Negative values and NaN are errors.
 /// </summary>
 internal static class DurationParser
 {
-    /// <summary>Returns the duration in seconds (0: disabled; infinity: never), or throws the GNU "invalid time interval" error.</summary>
-    public static double Parse(string text)
+    // Beyond this a deadline is never reached: the event loop saturates anything near TimeSpan.MaxValue to "never".
+    private static readonly double NeverSeconds = TimeSpan.MaxValue.TotalSeconds / 2;
+
+    /// <summary>A limit (DURATION, -k, --idle-timeout): null when there is none (0, or too large to expire); or throws GNU's "invalid time interval" error.</summary>
+    public static TimeSpan? Parse(string text) => Seconds(text) is var seconds && seconds == 0 ? null : ToTimeSpan(seconds);
+
+    /// <summary>A wait before something happens (a batch job's kill_after): 0 is no wait at all; null only when too large to end.</summary>
+    public static TimeSpan? ParseDelay(string text) => ToTimeSpan(Seconds(text));
+
+    private static double Seconds(string text)
     {
         var end = ScanNumber(text, out var value, out var hadNonZeroDigit);
         if (end < 0 || double.IsNaN(value) || value < 0 || (value == 0 && double.IsNegative(value) && hadNonZeroDigit))
@@ -21,13 +30,13 @@ internal static class DurationParser
             1 => text[end] switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => throw Invalid(text) },
             _ => throw Invalid(text),
         };
+        // strtod underflowed (ERANGE, which GNU accepts): the duration is positive, only too small for a double.
         if (value == 0 && hadNonZeroDigit) return double.Epsilon;
         return value * multiplier;
     }
 
-    /// <summary>The seconds as a timer delay, or null when the timeout never expires (zero is not a delay: the caller checks it).</summary>
-    public static TimeSpan? ToDelay(double seconds) =>
-        seconds >= TimeSpan.MaxValue.TotalSeconds / 2 ? null : TimeSpan.FromSeconds(seconds);
+    private static TimeSpan? ToTimeSpan(double seconds) =>
+        seconds >= NeverSeconds ? null : TimeSpan.FromTicks((long)Math.Ceiling(seconds * TimeSpan.TicksPerSecond));
 
     private static UsageException Invalid(string text) => new($"invalid time interval {Quoting.Quote(text)}");
 

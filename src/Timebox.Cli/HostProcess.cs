@@ -3,16 +3,14 @@ using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
-/// <summary>What the timebox process does to itself: its process group, subreaper status, reaping adopted orphans, resource usage and dying of a signal.</summary>
+/// <summary>What the timebox process does to itself: its process group, subreaper status, resource usage and dying of a signal.</summary>
 internal static unsafe partial class HostProcess
 {
     private const int PR_SET_DUMPABLE = 4, PR_SET_CHILD_SUBREAPER = 36;
     private const int RUSAGE_CHILDREN = -1;
-    private const int P_ALL = 0, P_PID = 1;
     private const int SIG_UNBLOCK = 1;
 
     [LibraryImport("libc", SetLastError = true)] private static partial int setpgid(int pid, int pgid);
-    [LibraryImport("libc")] private static partial int getpgrp();
     [LibraryImport("libc", SetLastError = true)] private static partial int prctl(int option, nint argument2, nint argument3, nint argument4, nint argument5);
     [LibraryImport("libc")] private static partial int getrusage(int who, byte* usage);
     [LibraryImport("libc", SetLastError = true)] private static partial int sigaction(int signal, byte* action, byte* oldAction);
@@ -21,8 +19,6 @@ internal static unsafe partial class HostProcess
 
     /// <summary>Makes this process lead a new process group (the command joins it), as GNU timeout does unless --foreground. Fails harmlessly for a session leader.</summary>
     public static void LeadNewProcessGroup() => setpgid(0, 0);
-
-    public static int ProcessGroup => getpgrp();
 
     /// <summary>
     /// Ignores SIGTTIN and SIGTTOU here, as GNU timeout does: when the command, in timebox's background process group,
@@ -38,23 +34,6 @@ internal static unsafe partial class HostProcess
 
     /// <summary>Orphaned descendants (double forks, daemons) are re-parented to this process instead of init, so they stay findable.</summary>
     public static bool BecomeChildSubreaper() => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
-
-    /// <summary>
-    /// Reaps every ended child except <paramref name="keep"/> (the command, reaped last so its pid cannot be reused
-    /// while we signal). Only orphans adopted as subreaper are children here besides the command.
-    /// </summary>
-    public static void ReapAdopted(int keep)
-    {
-        var info = stackalloc byte[128];
-        while (true)
-        {
-            new Span<byte>(info, 128).Clear();
-            if (Libc.waitid(P_ALL, 0, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) != 0) return;
-            var pid = *(int*)(info + 16);
-            if (pid == 0 || pid == keep) return;
-            Libc.waitid(P_PID, pid, info, Libc.WEXITED | Libc.WNOHANG);
-        }
-    }
 
     /// <summary>CPU time and peak memory of every reaped descendant (Linux keeps the largest resident set, not a sum).</summary>
     public static (TimeSpan User, TimeSpan System, long PeakRssBytes) ChildrenUsage()
@@ -79,6 +58,6 @@ internal static unsafe partial class HostProcess
         var set = 1UL << (signal - 1);
         pthread_sigmask(SIG_UNBLOCK, &set, null);
         // With the default action and this thread unblocked, the kernel ends the whole process before kill returns.
-        Libc.kill(Environment.ProcessId, signal);
+        HostedRun.SignalSelf(signal);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
@@ -19,7 +18,7 @@ internal static class Messages
     public static bool Out(string text)
     {
         if (Write(1, text)) return true;
-        Error($"write error: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(Libc.Errno)}");
+        Error($"write error: {Descriptors.LastError}");
         return false;
     }
 

@@ -12,20 +12,20 @@ namespace Timebox.Cli;
 /// </summary>
 internal static unsafe partial class OpenFilesLimit
 {
-    // Linux's RLIMIT_NOFILE; raising it needs the spawn shim (Linux only) to restore it in the command.
+    // Linux's RLIMIT_NOFILE; raised only where the command can get the caller's back (HostedRun.CanSetCommandLimits).
     private const int Resource = 7;
     private const ulong Wanted = 64;
 
     [LibraryImport("libc", SetLastError = true)] private static partial int getrlimit(int resource, ulong* limit);
     [LibraryImport("libc", SetLastError = true)] private static partial int setrlimit(int resource, ulong* limit);
 
-    /// <summary>The caller's soft and hard limits, which the command must get back; null when timebox did not change them.</summary>
+    /// <summary>The caller's soft and hard limits, which the command must get back (<see cref="HostedRunOptions.OpenFilesLimit"/>); null when timebox did not change them.</summary>
     public static (ulong Soft, ulong Hard)? Original { get; private set; }
 
     /// <summary>Raises this process's limit to what timebox needs, where it is lower and may be raised. Call before anything opens a descriptor.</summary>
     public static void RaiseIfLow()
     {
-        if (!OperatingSystem.IsLinux() || !SpawnShim.Available) return;
+        if (!HostedRun.CanSetCommandLimits) return;
         var limit = stackalloc ulong[2];
         if (getrlimit(Resource, limit) != 0 || limit[0] >= Wanted) return;
         var (soft, hard) = (limit[0], limit[1]);
@@ -33,15 +33,5 @@ internal static unsafe partial class OpenFilesLimit
         limit[1] = Math.Max(hard, Wanted);
         // Above the hard limit only a privileged process may go; then timebox makes do with the caller's limit.
         if (setrlimit(Resource, limit) == 0) Original = (soft, hard);
-    }
-
-    /// <summary><paramref name="options"/> with the caller's limits restored in the command, if timebox raised its own.</summary>
-    public static SpawnOptions RestoredFor(SpawnOptions options)
-    {
-        if (Original is not { } original) return options;
-        var table = options.Rlimits;
-        table[2 * Resource] = original.Soft;
-        table[(2 * Resource) + 1] = original.Hard;
-        return options with { RlimitMask = options.RlimitMask | (1u << Resource), Rlimits = table };
     }
 }

@@ -1,5 +1,3 @@
-using Timebox.Platform.Unix;
-
 namespace Timebox.Cli;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace Timebox.Cli;
 /// command exactly as it would without the relay, and never the event loop. If timebox's output is closed, the pipe
 /// is closed too, so the command gets SIGPIPE on its next write as it would have without the relay.
 /// </summary>
-internal sealed unsafe class OutputRelay
+internal sealed class OutputRelay
 {
     private const int BufferSize = 64 * 1024;
     private readonly int _source;
@@ -33,18 +31,12 @@ internal sealed unsafe class OutputRelay
     private void Run()
     {
         var buffer = new byte[BufferSize];
-        fixed (byte* start = buffer)
+        while (Descriptors.Read(_source, buffer) is var count and > 0)
         {
-            while (true)
-            {
-                var count = Libc.read(_source, start, BufferSize);
-                if (count < 0 && Libc.Errno == Libc.EINTR) continue;
-                if (count <= 0) break;
-                _onOutput();
-                if (!Descriptors.WriteAll(_target, new ReadOnlySpan<byte>(start, (int)count))) break;
-            }
+            _onOutput();
+            if (!Descriptors.WriteAll(_target, buffer.AsSpan(0, (int)count))) break;
         }
-        Libc.close(_source);
+        Descriptors.Close(_source);
         _ended = true;
         _onEnded();
     }

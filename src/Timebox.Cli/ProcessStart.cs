@@ -6,8 +6,8 @@ namespace Timebox.Cli;
 
 /// <summary>
 /// What this process was started with that .NET does not show as it was: its arguments as bytes (the runtime decodes
-/// them, replacing bytes that are not UTF-8), the descriptors it inherited, and PATH as bytes. The native binary records
-/// the first two before the runtime starts (Native/process_start.c). Under the JIT (`dotnet run`, the .NET tool) they are
+/// them, replacing bytes that are not UTF-8), and the descriptors it inherited. The native binary records
+/// both before the runtime starts (Native/process_start.c). Under the JIT (`dotnet run`, the .NET tool) they are
 /// read from /proc/self instead: the arguments from cmdline, the descriptors as those open without close-on-exec, which
 /// only inherited ones are (the runtime opens its own close-on-exec).
 /// </summary>
@@ -18,9 +18,6 @@ internal static unsafe partial class ProcessStart
 
     [LibraryImport("timebox_start", EntryPoint = "timebox_inherited_descriptors")]
     private static partial int RecordedDescriptors(int** fds);
-
-    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial byte* GetEnvironmentVariable(string name);
 
     /// <summary>
     /// The bytes of the last <paramref name="decoded"/>.Count arguments, which the runtime decoded as <paramref name="decoded"/>;
@@ -64,16 +61,6 @@ internal static unsafe partial class ProcessStart
         }
         inherited.Sort();
         return [.. inherited];
-    }
-
-    /// <summary>PATH as this process got it, bytes that are not UTF-8 kept (see <see cref="FileSystemText"/>); null when unset.</summary>
-    public static string? SearchPath
-    {
-        get
-        {
-            var value = GetEnvironmentVariable("PATH");
-            return value is null ? null : FileSystemText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value));
-        }
     }
 
     private static byte[][] Recorded()

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
@@ -19,10 +18,7 @@ internal sealed unsafe partial class SignalPipe : IDisposable
 
     public SignalPipe(IReadOnlyList<int> signals)
     {
-        var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0) throw SystemError.Of("cannot create the signal pipe");
-        _readFd = fds[0];
-        _writeFd = fds[1];
+        (_readFd, _writeFd) = Descriptors.CreatePipe(nonBlocking: true);
         var numbers = signals.ToArray();
         if (NativeHost.IsLinked)
         {
@@ -42,18 +38,16 @@ internal sealed unsafe partial class SignalPipe : IDisposable
     public List<int> TakeArrived()
     {
         var arrived = new List<int>();
-        var buffer = stackalloc byte[64];
-        nint count;
-        while ((count = Libc.read(_readFd, buffer, 64)) > 0)
-            for (var i = 0; i < count; i++) arrived.Add(buffer[i]);
+        Span<byte> buffer = stackalloc byte[64];
+        while (Descriptors.Read(_readFd, buffer) is var count and > 0)
+            foreach (var signal in buffer[..(int)count]) arrived.Add(signal);
         return arrived;
     }
 
     private void Deliver(PosixSignalContext context)
     {
         context.Cancel = true;
-        var number = (byte)context.Signal;
-        Libc.write(_writeFd, &number, 1);
+        Descriptors.WriteAll(_writeFd, [(byte)context.Signal]);
     }
 
     /// <summary>

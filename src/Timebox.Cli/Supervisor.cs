@@ -4,14 +4,37 @@ using Timebox.Platform.Unix;
 namespace Timebox.Cli;
 
 /// <summary>
-/// Runs one command the way GNU timeout does, and contains it fully: the command joins timebox's own new process
-/// group (so it keeps the terminal when timebox was started from a shell prompt); on timeout, or on a signal timebox
-/// receives, the signal goes to the command, to the group and, unless --group-only, to every descendant, even those
-/// that left the group (timebox is their subreaper); after -k, SIGKILL; once the command has ended after such a
-/// signal, whatever it left behind is killed. Everything happens on the main thread, which drives an event loop of its own.
+/// Runs one command the way GNU timeout does, on the library's engine (<see cref="HostedRun"/>), and contains it fully:
+/// the command joins timebox's own new process group (so it keeps the terminal when timebox was started from a shell
+/// prompt); on timeout, or on a signal timebox receives, the signal goes to the command, to the group and, unless
+/// --group-only, to every descendant, even those that left the group (timebox is their subreaper); after -k, SIGKILL;
+/// once the command has ended after such a signal, whatever it left behind is killed. Everything happens on the main
+/// thread, which drives the run's event loop.
 /// </summary>
 internal sealed class Supervisor
 {
+    /// <summary>Where the run stands, in the steps of GNU timeout (coreutils src/timeout.c).</summary>
+    private enum Phase
+    {
+        /// <summary>main(): setpgid, install_cleanup (the handlers), then fork and execvp. Signals arriving now wait in the pipe.</summary>
+        Starting,
+
+        /// <summary>main(): settimeout, then sigsuspend until waitpid reports the command. Nothing was sent yet.</summary>
+        Running,
+
+        /// <summary>cleanup() ran for the timeout or a received signal: it armed -k (once) and sent the signal on. Later signals are passed on too.</summary>
+        Signalled,
+
+        /// <summary>cleanup() ran for -k's timer (or the signal was KILL): SIGKILL went out.</summary>
+        Killed,
+
+        /// <summary>waitpid returned. timebox only: its relays (--idle-timeout) still copy what is left in the pipes, for up to <see cref="RelayDrain"/>.</summary>
+        Draining,
+
+        /// <summary>main() after waitpid: the status is decoded, and timebox exits with it or dies of the command's signal.</summary>
+        Finished,
+    }
+
     // The terminating signals GNU timeout (9.10+) passes on to the command. Left out: the synchronous fault signals
     // (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS), which the .NET runtime needs for itself, and the real-time signals, one of
     // which it uses to suspend threads.
@@ -26,23 +49,32 @@ internal sealed class Supervisor
 
     private readonly CliOptions _options;
     private readonly InheritedSignals _inherited;
-    private readonly EventLoop _loop = EventLoop.OnCurrentThread();
-    private readonly HashSet<int> _sentToOwnGroup = [];
     private readonly List<OutputRelay> _relays = [];
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private readonly HostedRun _run;
     private long _lastOutputTimestamp;
     private SignalPipe? _signals;
-    private ProcessTree? _tree;
-    private int _pid, _pidfd = -1;
-    private bool _timedOut, _idleTimedOut, _signalReceived, _killAfterArmed, _killedOwnGroup, _forced, _childExited, _finished;
+    private Phase _phase = Phase.Starting;
+
+    // Why cleanup() ran, once it has: the timeout (deadline or idle), which no later signal changes, or a received
+    // signal (Canceled), which a later timeout does.
+    private Outcome? _cause;
     private ExitStatus _status;
-    private SupervisorResult? _result;
+    private bool _forced;
 
     public Supervisor(CliOptions options, InheritedSignals inherited)
     {
         _options = options;
         _inherited = inherited;
+        // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU handles or resets;
+        // the command inherits the caller's blocked signals, but never a blocked SIGALRM or SIGCHLD (as GNU).
+        var reset = InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut)
+            | InheritedSignals.Bit(Signals.Alarm) | (options.Signal > 0 ? InheritedSignals.Bit(options.Signal) : 0);
+        var mask = inherited.Blocked & ~(InheritedSignals.Bit(Signals.Alarm) | InheritedSignals.Bit(SignalChild));
+        // Unless --foreground, Run makes this process lead a new group (a session leader, which cannot, leads one already).
+        int? group = options.Foreground ? null : Environment.ProcessId;
+        _run = new HostedRun(new HostedRunOptions(group, WholeTree: !options.GroupOnly, options.Signal, inherited.Ignored & ~reset, mask, OpenFilesLimit.Original));
     }
 
     /// <summary>
@@ -61,85 +93,69 @@ internal sealed class Supervisor
         _signals = new SignalPipe(handled.Distinct().ToList());
         HostProcess.IgnoreTerminalStops();
 
-        // execvp("") fails with ENOENT; a Command cannot even name it.
-        if (_options.Command[0].Length == 0)
+        var startError = Start();
+        if (startError is not null)
         {
             _signals.Dispose();
-            return SupervisorResult.StartFailed(StartFailure.ProgramNotFound, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
+            return SupervisorResult.StartFailed(startError, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         }
-        try
-        {
-            Spawn();
-        }
-        catch (CommandStartException exception)
-        {
-            _signals.Dispose();
-            return SupervisorResult.StartFailed(StartFailure.From(exception), _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
-        }
-        _tree = ProcessTree.OfThisProcess(_options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
-        _loop.Post(Begin);
-        _loop.RunUntil(() => _result is not null);
+        _phase = Phase.Running;
+        _run.Post(Begin);
+        _run.RunUntil(() => _phase == Phase.Finished);
         _signals.Dispose();
-        return _result!;
+        return Result();
     }
 
     private static bool IsCatchable(int signal) => signal is not (0 or Signals.Kill or Signals.Stop);
 
-    private void Spawn()
+    private StartFailure? Start()
     {
-        var command = CliCommand.Of(_options.Command);
-        var path = ProgramResolver.Resolve(command, ProcessStart.SearchPath, workingDirectory: null);
-
-        // Signals the caller ignored stay ignored in the command (SIGPIPE above all), except those GNU handles or resets;
-        // the command inherits the caller's blocked signals, but never a blocked SIGALRM or SIGCHLD (as GNU).
-        var reset = InheritedSignals.Bit(SignalChild) | InheritedSignals.Bit(SignalTtyIn) | InheritedSignals.Bit(SignalTtyOut)
-            | InheritedSignals.Bit(Signals.Alarm) | (_options.Signal > 0 ? InheritedSignals.Bit(_options.Signal) : 0);
-        var mask = _inherited.Blocked & ~(InheritedSignals.Bit(Signals.Alarm) | InheritedSignals.Bit(SignalChild));
-        var spawnOptions = OpenFilesLimit.RestoredFor(new SpawnOptions(newProcessGroup: false, parentDeathSignal: _options.Signal, _inherited.Ignored & ~reset, mask));
-
+        // execvp("") fails with ENOENT; a Command cannot even name it.
+        if (_options.Command[0].Length == 0) return StartFailure.ProgramNotFound;
         int stdoutWrite = -1, stderrWrite = -1;
-        if (_options.IdleTimeout > 0)
-        {
-            stdoutWrite = StartRelay(target: 1);
-            stderrWrite = StartRelay(target: 2);
-        }
-        // timebox never changes its own environment, so the command gets it as it came (no copy to build).
         try
         {
-            _pid = PosixSpawner.Spawn(command, path, workingDirectory: null, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            if (_options.IdleTimeout is not null)
+            {
+                stdoutWrite = StartRelay(target: 1);
+                stderrWrite = StartRelay(target: 2);
+            }
+            _run.Start(CliCommand.Of(_options.Command), stdoutWrite, stderrWrite);
+            return null;
         }
-        catch (ProgramNotExecutableException exception) when (exception.IsExecFormatError)
+        catch (CommandStartException exception)
         {
-            // execvp runs a file in no format exec knows as a shell script (/bin/sh FILE ARGS...); so does GNU timeout.
-            var script = CliCommand.AsShellScript(command, path);
-            _pid = PosixSpawner.Spawn(script, "/bin/sh", workingDirectory: null, environment: null, -1, stdoutWrite, stderrWrite, spawnOptions, out _pidfd);
+            return StartFailure.From(exception);
+        }
+        catch (IOException exception)
+        {
+            // No pipe for a relay (the descriptor limit): timebox's own failure, not the command's (GNU's status for its own errors).
+            return new StartFailure(exception.Message, NotFound: false, OwnFailure: true);
         }
         finally
         {
-            if (stdoutWrite >= 0) Libc.close(stdoutWrite);
-            if (stderrWrite >= 0) Libc.close(stderrWrite);
+            if (stdoutWrite >= 0) Descriptors.Close(stdoutWrite);
+            if (stderrWrite >= 0) Descriptors.Close(stderrWrite);
         }
     }
 
-    private unsafe int StartRelay(int target)
+    private int StartRelay(int target)
     {
-        var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw SystemError.Of("cannot create an output relay pipe");
-        _relays.Add(new OutputRelay(fds[0], target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp()), () => _loop.Post(TryFinish)));
-        return fds[1];
+        var (read, write) = Descriptors.CreatePipe();
+        _relays.Add(new OutputRelay(read, target, () => Volatile.Write(ref _lastOutputTimestamp, Stopwatch.GetTimestamp()), () => _run.Post(TryFinish)));
+        return write;
     }
 
+    // main(): settimeout, and the wait for the command or a signal.
     private void Begin()
     {
-        _loop.Watch(_signals!.ReadFd, _ => OnSignalsArrived());
-        if (_pidfd >= 0) _loop.Watch(_pidfd, _ => OnChildExited());
-        else OnChildExited();
-        if (_options.Duration > 0 && DurationParser.ToDelay(_options.Duration) is { } delay)
-            _loop.Schedule(Remaining(delay, _startTimestamp), OnDeadline);
-        if (_options.IdleTimeout > 0 && DurationParser.ToDelay(_options.IdleTimeout) is { } idle)
+        _run.Watch(_signals!.ReadFd, OnSignalsArrived);
+        _run.WatchExit(OnCommandExited);
+        if (_options.Duration is { } duration) _run.Schedule(Remaining(duration, _startTimestamp), () => OnTimeout(Outcome.TimedOut));
+        if (_options.IdleTimeout is { } idle)
         {
             Volatile.Write(ref _lastOutputTimestamp, _startTimestamp);
-            _loop.Schedule(Remaining(idle, _startTimestamp), () => OnIdleCheck(idle));
+            _run.Schedule(Remaining(idle, _startTimestamp), () => OnIdleCheck(idle));
         }
     }
 
@@ -149,106 +165,89 @@ internal sealed class Supervisor
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
-    private void OnDeadline()
+    private bool CommandEnded => _phase >= Phase.Draining;
+
+    private bool TimedOut => _cause is Outcome.TimedOut or Outcome.IdleTimedOut;
+
+    // cleanup(SIGALRM): the timeout, once; a signal received earlier does not stop it, as in GNU.
+    private void OnTimeout(Outcome cause)
     {
-        if (_childExited || _timedOut) return;
-        _timedOut = true;
-        Send(_options.Signal);
+        if (CommandEnded || TimedOut) return;
+        _cause = cause;
+        Cleanup(_options.Signal);
     }
 
     private void OnIdleCheck(TimeSpan idle)
     {
-        if (_childExited || _timedOut) return;
+        if (CommandEnded || TimedOut) return;
         var since = Volatile.Read(ref _lastOutputTimestamp);
-        if (Stopwatch.GetElapsedTime(since) < idle)
-        {
-            _loop.Schedule(Remaining(idle, since), () => OnIdleCheck(idle));
-            return;
-        }
-        _timedOut = _idleTimedOut = true;
-        Send(_options.Signal);
+        if (Stopwatch.GetElapsedTime(since) < idle) _run.Schedule(Remaining(idle, since), () => OnIdleCheck(idle));
+        else OnTimeout(Outcome.IdleTimedOut);
     }
 
     private void OnSignalsArrived()
     {
         foreach (var signal in _signals!.TakeArrived())
         {
-            if (signal == Signals.Alarm) OnDeadline();
-            else if (signal == SignalChild) HostProcess.ReapAdopted(keep: _pid);
+            if (signal == Signals.Alarm) OnTimeout(Outcome.TimedOut);
+            else if (signal == SignalChild) _run.ReapAdopted();
             // A signal we sent to our own group comes back to us: ignore it from then on, as GNU does.
-            else if (!_childExited && !_sentToOwnGroup.Contains(signal))
+            else if (!CommandEnded && !_run.IsEcho(signal))
             {
-                _signalReceived = true;
-                Send(signal);
+                _cause ??= Outcome.Canceled;
+                Cleanup(signal);
             }
         }
     }
 
-    /// <summary>GNU timeout's cleanup(): arm -k on the first signal, then signal the command, its group and (ours) every descendant.</summary>
-    private void Send(int signal)
+    /// <summary>GNU timeout's cleanup(): arm -k on the first signal, then send the signal on (see <see cref="HostedRun.Signal"/>).</summary>
+    private void Cleanup(int signal)
     {
-        if (_options.KillAfter > 0 && !_killAfterArmed && DurationParser.ToDelay(_options.KillAfter) is { } killAfter)
+        if (_phase == Phase.Running && _options.KillAfter is { } killAfter)
         {
-            _killAfterArmed = true;
-            _loop.Schedule(killAfter, () =>
+            _run.Schedule(killAfter, () =>
             {
-                if (!_childExited) Send(Signals.Kill);
+                if (!CommandEnded) Cleanup(Signals.Kill);
             });
         }
-        if (signal == Signals.Kill) _forced = true;
+        if (signal == Signals.Kill) _phase = Phase.Killed;
+        else if (_phase == Phase.Running) _phase = Phase.Signalled;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
-
-        Libc.PidfdSendSignal(_pidfd, signal);
-        var toGroup = !_options.Foreground;
-        if (toGroup && IsCatchable(signal)) SendToOwnGroup(signal);
-        // The tree never includes timebox itself: the only way to deliver SIGKILL to the group without dying of it.
-        if (signal != 0 && (!_options.GroupOnly || (toGroup && !IsCatchable(signal)))) _tree!.SignalAll(signal);
-        if (toGroup && signal == Signals.Kill) _killedOwnGroup = true;
-        if (signal is not (Signals.Kill or Signals.Continue))
-        {
-            Libc.PidfdSendSignal(_pidfd, Signals.Continue);
-            if (toGroup) SendToOwnGroup(Signals.Continue);
-        }
+        _run.Signal(signal);
     }
 
-    private void SendToOwnGroup(int signal)
+    // main(): waitpid has returned.
+    private void OnCommandExited()
     {
-        _sentToOwnGroup.Add(signal);
-        Libc.kill(0, signal);
-    }
-
-    private void OnChildExited()
-    {
-        if (_childExited) return;
-        _childExited = true;
-        if (_pidfd >= 0)
-        {
-            _loop.Unwatch(_pidfd);
-            _status = ExitStatus.Read(_pidfd);
-        }
+        if (CommandEnded) return;
+        _forced = _phase == Phase.Killed;
+        _status = _run.ReadExit();
         // Whatever the command left behind after a timeout or a forwarded signal dies with it.
-        if ((_timedOut || _signalReceived) && !_options.GroupOnly && _tree!.SignalAll(Signals.Kill) > 0) _forced = true;
-        if (_relays.Count > 0) _loop.Schedule(RelayDrain, Finish);
+        if (_cause is not null && _run.KillLeftovers()) _forced = true;
+        _phase = Phase.Draining;
+        if (_relays.Count > 0) _run.Schedule(RelayDrain, Finish);
         TryFinish();
     }
 
     private void TryFinish()
     {
-        if (_childExited && _relays.All(relay => relay.Ended)) Finish();
+        if (CommandEnded && _relays.All(relay => relay.Ended)) Finish();
     }
 
     private void Finish()
     {
-        if (_finished) return;
-        _finished = true;
-        _loop.Unwatch(_signals!.ReadFd);
-        if (_pidfd >= 0) ExitStatus.Reap(_pidfd);
-        if (!_options.GroupOnly) HostProcess.ReapAdopted(keep: 0);
-        var usage = HostProcess.ChildrenUsage();
+        if (_phase == Phase.Finished) return;
+        _phase = Phase.Finished;
+        _run.Unwatch(_signals!.ReadFd);
+        _run.Finish();
+    }
+
+    private SupervisorResult Result()
+    {
+        var outcome = _cause ?? (_status.Signal is not null ? Outcome.Signaled : Outcome.Exited);
         // The command itself counts when it was signalled; the tree counts every other process it reached.
-        var signalled = _timedOut || _signalReceived ? _tree!.ReachedCount + 1 : 0;
-        _tree!.Dispose();
-        _result = new SupervisorResult(_status, _timedOut, _idleTimedOut, _signalReceived, _forced, _killedOwnGroup, signalled,
-            _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), usage, StartError: null);
+        var signalled = _cause is not null ? _run.ReachedCount + 1 : 0;
+        return new SupervisorResult(_status, outcome, _forced, _run.KilledHostGroup, signalled,
+            _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), HostProcess.ChildrenUsage(), StartError: null);
     }
 }

@@ -3,11 +3,12 @@ using Timebox.Platform.Unix;
 namespace Timebox.Cli;
 
 /// <summary>How a supervised command ended, and what it cost.</summary>
+/// <param name="Outcome">Why it ended: <see cref="Outcome.TimedOut"/> or <see cref="Outcome.IdleTimedOut"/> when timebox's timeout signalled it, <see cref="Outcome.Canceled"/> when a signal timebox received was passed on, otherwise <see cref="Outcome.Signaled"/> or <see cref="Outcome.Exited"/>.</param>
+/// <param name="Forced">SIGKILL was sent: by -k, as the timeout signal, or to what the command left behind.</param>
+/// <param name="KilledOwnGroup">SIGKILL went to timebox's own process group, so timebox dies of it too, as GNU timeout does.</param>
 internal sealed record SupervisorResult(
     ExitStatus Status,
-    bool TimedOut,
-    bool IdleTimedOut,
-    bool SignalReceived,
+    Outcome Outcome,
     bool Forced,
     bool KilledOwnGroup,
     int SignalledProcesses,
@@ -17,12 +18,11 @@ internal sealed record SupervisorResult(
     StartFailure? StartError)
 {
     public static SupervisorResult StartFailed(StartFailure error, DateTimeOffset startedAt, TimeSpan duration) =>
-        new(default, false, false, false, false, false, 0, startedAt, duration, default, error);
+        new(default, Outcome.Exited, false, false, 0, startedAt, duration, default, error);
 
-    public string Outcome => StartError is not null ? ReportOutcome.StartFailed
-        : IdleTimedOut ? ReportOutcome.IdleTimedOut
-        : TimedOut ? ReportOutcome.TimedOut
-        : SignalReceived ? ReportOutcome.Canceled
-        : Status.Signal is not null ? ReportOutcome.Signaled
-        : ReportOutcome.Exited;
+    /// <summary>The timeout (not a received signal) ended it: exit status 124 unless --preserve-status.</summary>
+    public bool TimedOut => Outcome is Outcome.TimedOut or Outcome.IdleTimedOut;
+
+    /// <summary>The report's outcome name.</summary>
+    public string OutcomeName => StartError is not null ? ReportOutcome.StartFailed : ReportOutcome.NameOf(Outcome);
 }

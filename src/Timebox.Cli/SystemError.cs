@@ -1,11 +1,10 @@
 using System.Runtime.InteropServices;
-using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
 /// <summary>
-/// The system's words (strerror) for a file error that .NET raised, or for a failed system call of timebox's own:
-/// timebox's messages say what `cat` or `cp` would, never a .NET resource key, a .NET paraphrase or a bare errno.
+/// The system's words (strerror) for a file error that .NET raised: timebox's messages say what `cat` or `cp` would,
+/// never a .NET resource key or a .NET paraphrase.
 /// </summary>
 internal static class SystemError
 {
@@ -24,11 +23,4 @@ internal static class SystemError
         IOException { HResult: > 0 and < 4096 } => Marshal.GetPInvokeErrorMessage(exception.HResult),
         _ => exception.Message,
     };
-
-    /// <summary>"<paramref name="what"/>: strerror(errno)" for the errno the last system call left, which HResult keeps, as .NET's own IOExceptions do on Unix.</summary>
-    public static IOException Of(string what)
-    {
-        var errno = Libc.Errno;
-        return new IOException($"{what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
-    }
 }

@@ -150,7 +150,7 @@ public sealed class Command
     /// <summary>The deadline, counted from the start; null means none.</summary>
     public TimeSpan? Timeout { get; private init; }
 
-    /// <summary>How long the tree has between the termination signal and SIGKILL.</summary>
+    /// <summary>How long the tree has between the termination signal and SIGKILL; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for no SIGKILL.</summary>
     public TimeSpan GracePeriod { get; private init; } = DefaultGracePeriod;
 
     /// <summary>The signal the termination sequence starts with (SIGTERM by default).</summary>
@@ -195,6 +195,7 @@ public sealed class Command
     /// <see cref="ContainmentMechanism.Subreaper"/>; Windows <see cref="ContainmentMechanism.JobObject"/>; macOS
     /// <see cref="ContainmentMechanism.ProcessTree"/>, which is no containment.
     /// </summary>
+    /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
     public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
 
     /// <summary>Replaces the arguments.</summary>
@@ -295,11 +296,16 @@ public sealed class Command
         return new(this) { Timeout = timeout };
     }
 
-    /// <summary>Sets how long the tree has between the termination signal and SIGKILL. Zero kills at once.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    /// <summary>
+    /// Sets how long the tree has between the termination signal and SIGKILL. Zero kills at once.
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> never sends SIGKILL: after a timeout or a cancellation the call
+    /// then returns only once the tree has ended by itself and closed its output pipes (or <see cref="RunningProcess.Kill"/> is called).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative (other than <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>).</exception>
     public Command WithGracePeriod(TimeSpan grace)
     {
-        if (grace < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(grace), grace, "The grace period cannot be negative.");
+        if (grace < TimeSpan.Zero && grace != System.Threading.Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(grace), grace, "The grace period cannot be negative (use Timeout.InfiniteTimeSpan for no SIGKILL).");
         return new(this) { GracePeriod = grace };
     }
 
@@ -342,7 +348,10 @@ public sealed class Command
     /// Sets when captured output moves from memory to a temporary file: past <paramref name="thresholdBytes"/> per stream
     /// (null: never, everything stays in memory). The file is created in <paramref name="directory"/> (default: the system's
     /// temporary directory) without a visible name, so it vanishes when the result is disposed, and even if the host crashes.
-    /// The result reads the same either way.
+    /// The result reads the same either way. A directory given here is checked at the start by creating (and closing) a spill
+    /// file: one that does not exist, is not a directory or takes no file (read-only, full) fails the start with
+    /// <see cref="OutputTargetException"/>. When spilling fails during the run (the disk fills up), the tree is killed at once and
+    /// the call throws <see cref="CommandOutputException"/>, whose result holds every byte captured until then.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A threshold that is not positive.</exception>
     public Command WithSpill(long? thresholdBytes, string? directory = null)
@@ -404,13 +413,16 @@ public sealed class Command
     /// <summary>
     /// Runs the command to the end and returns what happened. Never throws for a non-zero exit, a timeout or a
     /// cancellation (see <see cref="RunResult.Outcome"/>); throws <see cref="CommandStartException"/> when it cannot start.
-    /// Canceling <paramref name="cancellationToken"/> runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
+    /// Canceling <paramref name="cancellationToken"/> while it runs runs the termination sequence and ends with <see cref="Outcome.Canceled"/>.
     /// </summary>
     /// <remarks>
     /// What the program gets from the host (environment, working directory, program lookup, output files) is read during
     /// the call. The spawn itself, which waits for the program to load, moves to a thread-pool thread when the pool has
     /// other work waiting, so that many runs start side by side; runs started one after another may then begin in either order.
     /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the call: nothing was started.</exception>
+    /// <exception cref="CommandOutputException">The output could not be kept or delivered (a full disk under the spill file, a
+    /// failing stream target); the tree was killed, and the exception's result holds the status and the output captured until then.</exception>
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {
         await using var process = await Launcher.StartOnThreadPool(this, cancellationToken).ConfigureAwait(false);
@@ -422,6 +434,8 @@ public sealed class Command
     /// The blocking form of <see cref="RunAsync"/>. The calling thread, which waits anyway, drives the run itself (unless the
     /// command sets resource limits, containment or kill-on-parent-exit, which keep to the shared loop thread): no hand-off between threads.
     /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the call: nothing was started.</exception>
+    /// <exception cref="CommandOutputException">As for <see cref="RunAsync"/>.</exception>
     public RunResult Run(CancellationToken cancellationToken = default) => Launcher.Run(this, cancellationToken);
 
     /// <summary>
@@ -429,6 +443,8 @@ public sealed class Command
     /// result and all output captured so far: <see cref="CommandTimeoutException"/> on timeout (<see cref="CommandIdleTimeoutException"/>
     /// on an idle timeout), <see cref="CommandOutputLimitException"/> when a capture limit stopped it,
     /// <see cref="CommandCanceledException"/> on cancellation, <see cref="CommandFailedException"/> for a non-zero exit or a signal (its subclass <see cref="ResourceLimitExceededException"/> when a resource limit ended it).
+    /// A token canceled before the call throws a plain <see cref="OperationCanceledException"/> and starts nothing; output that could
+    /// not be kept throws <see cref="CommandOutputException"/>, as for <see cref="RunAsync"/>.
     /// </summary>
     public async Task<string> CheckOutputAsync(CancellationToken cancellationToken = default) =>
         Check(await RunAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
@@ -441,10 +457,24 @@ public sealed class Command
     /// from now; disposing the handle terminates whatever is still running.
     /// </summary>
     /// <exception cref="CommandStartException">The program, working directory or a redirection is unusable; nothing ran.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the call: nothing was started.</exception>
     public RunningProcess Start(CancellationToken cancellationToken = default) => Launcher.Start(this, cancellationToken);
 
     /// <summary>The command line, each argument quoted for a POSIX shell when needed.</summary>
     public override string ToString() => string.Join(' ', Arguments.Prepend(Program).Select(Quote));
+
+    /// <summary>
+    /// The command line as exception messages show it: <see cref="ToString"/> when short, else its start and its whole
+    /// length, so that a command line of megabytes (the kind exec refuses as too long) does not become the message.
+    /// </summary>
+    internal string ForMessage()
+    {
+        const int Shown = 1000;
+        var line = ToString();
+        if (line.Length <= Shown) return line;
+        var cut = char.IsHighSurrogate(line[Shown - 1]) ? Shown - 1 : Shown;
+        return $"{line[..cut]}… ({Encoding.UTF8.GetByteCount(line)} bytes)";
+    }
 
     private static string Check(RunResult result, CancellationToken token)
     {

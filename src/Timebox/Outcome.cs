@@ -47,4 +47,11 @@ public enum Outcome
     /// or a cancellation.
     /// </summary>
     MemoryLimitExceeded,
+
+    /// <summary>
+    /// Timebox could not keep or deliver the output while the program ran (a spill file on a full, read-only or failing file
+    /// system; a stream, file or callback target that failed) and killed the whole process tree with SIGKILL at once.
+    /// Only seen in <see cref="CommandOutputException.Result"/>: such a run ends with that exception.
+    /// </summary>
+    OutputFailed,
 }

@@ -131,12 +131,14 @@ public sealed class ResourceLimits
     /// kernel exempts from RLIMIT_NPROC: then <see cref="ProcessLimitMechanism.None"/>, and a command with
     /// <see cref="MaxProcesses"/> does not start (<see cref="UnsupportedOptionException"/>).
     /// </summary>
+    /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
     public static ProcessLimitMechanism ProcessLimitMechanism => ProcessLimits.Mechanism;
 
     /// <summary>
     /// How <see cref="MaxMemoryBytes"/> is enforced on this host, found once on first use: a memory cgroup per run where one
     /// can be made, otherwise <see cref="MemoryLimitMechanism.None"/> and a command with the limit does not start.
     /// </summary>
+    /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
     public static MemoryLimitMechanism MemoryLimitMechanism => MemoryLimits.Mechanism;
 
     /// <summary>True when no limit is set.</summary>

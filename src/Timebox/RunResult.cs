@@ -91,6 +91,7 @@ public sealed class RunResult : IDisposable
             Outcome.IdleTimedOut => $"idle for {Command.IdleTimeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
             Outcome.OutputLimitExceeded => $"exceeded its output limit, {(Forced ? "killed" : "terminated")} ({status})",
             Outcome.MemoryLimitExceeded => $"exceeded its memory limit, a process was killed ({status})",
+            Outcome.OutputFailed => $"killed because its output could not be kept ({status})",
             _ => status,
         };
     }

@@ -218,10 +218,12 @@ public sealed class RunTests : ChildTest
     public async Task A_failing_target_stream_fails_the_run_instead_of_hanging_it()
     {
         var broken = new BrokenStream();
-        var error = await Assert.ThrowsAsync<IOException>(() =>
+        var error = await Assert.ThrowsAsync<CommandOutputException>(() =>
             Child("out", "100000").WithStdout(OutputTarget.ToStream(broken)).WithTimeout(TimeSpan.FromSeconds(30)).RunAsync());
 
         Assert.IsType<InvalidOperationException>(error.InnerException);
+        Assert.Contains("Could not deliver stdout to its target: disk full, say", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Outcome.OutputFailed, error.Result.Outcome);
     }
 
     private sealed class BrokenStream : MemoryStream

@@ -1,3 +1,5 @@
+using Timebox.Tests.Support;
+
 namespace Timebox.Tests;
 
 public sealed class StartErrorTests : ChildTest
@@ -105,6 +107,71 @@ public sealed class StartErrorTests : ChildTest
             File.Delete(file);
         }
         Assert.Empty(LoggedProcesses);
+    }
+
+    [RootFact]
+    public async Task A_working_directory_the_user_cannot_enter_is_named_not_the_program()
+    {
+        // Root enters any directory: the host runs as nobody, which cannot enter a directory of root's with mode 0700.
+        // With the native shim (which reports the failed step) and without it (posix_spawn, which does not).
+        var directory = Directory.CreateTempSubdirectory("timebox-noentry-").FullName;
+        var withoutShim = Directory.CreateTempSubdirectory("timebox-noshim-").FullName;
+        try
+        {
+            var host = TestChild.Sibling("Timebox.FaultHost");
+            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(host)!).Where(f => Path.GetFileName(f) != "libtimebox_spawn.so"))
+                File.Copy(file, Path.Combine(withoutShim, Path.GetFileName(file)));
+            File.SetUnixFileMode(Path.Combine(withoutShim, Path.GetFileName(host)), File.GetUnixFileMode(host));
+            File.SetUnixFileMode(withoutShim, (UnixFileMode)0b111_101_101);
+
+            foreach (var program in new[] { host, Path.Combine(withoutShim, Path.GetFileName(host)) })
+            {
+                var result = await Program("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", program, "workdir", directory)
+                    .WithTimeout(Generous).RunAsync();
+
+                Assert.True(result.Succeeded, result.Stdout.Text + result.Stderr.Text);
+                Assert.Equal($"workdir: WorkingDirectoryException: Working directory '{directory}' cannot be entered: Permission denied (command: true)\n", result.Stdout.Text);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory);
+            Directory.Delete(withoutShim, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_script_whose_interpreter_is_missing_names_the_interpreter()
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"timebox-script-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(script, "#! /nonexistent/timebox-shell -e\necho never\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+        try
+        {
+            var error = Assert.Throws<ProgramNotFoundException>(() => new Command(script).Run());
+
+            // Not found, as execvp and GNU timeout say (127 from the CLI), but the script itself is there.
+            Assert.Equal("/nonexistent/timebox-shell", error.Interpreter);
+            Assert.Equal(script, error.Program);
+            Assert.Contains("/nonexistent/timebox-shell: bad interpreter: No such file or directory", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Fact]
+    public void A_command_line_too_long_for_exec_is_reported_in_words_without_the_whole_line()
+    {
+        var huge = new string('x', 4 << 20);
+
+        var error = Assert.Throws<CommandStartException>(() => new Command("true", huge).Run());
+
+        Assert.Contains("Argument list too long", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"({(4 << 20) + 5} bytes)", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1500, $"{error.Message.Length} characters");
+        Assert.DoesNotContain("errno", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

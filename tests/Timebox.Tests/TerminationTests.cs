@@ -40,6 +40,25 @@ public sealed class TerminationTests : ChildTest
     }
 
     [Fact]
+    public async Task An_infinite_grace_period_never_sends_SIGKILL_until_asked()
+    {
+        await using var process = Child("ignore-term", "print", "ready", "hold")
+            .WithStdout(OutputTarget.Pipe).WithGracePeriod(Timeout.InfiniteTimeSpan).Start();
+        using var reader = new StreamReader(process.StandardOutput!);
+        Assert.Equal("ready", await reader.ReadLineAsync());
+
+        process.Terminate();
+        Assert.Null(await process.WaitAsync(TimeSpan.FromSeconds(2)));
+        process.Kill();
+        var result = await process.WaitAsync();
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, Command.Shell("true").WithGracePeriod(Timeout.InfiniteTimeSpan).GracePeriod);
+        Assert.Equal(Outcome.Canceled, result.Outcome);
+        Assert.Equal(Signals.Kill, result.Signal);
+        Assert.True(result.Forced);
+    }
+
+    [Fact]
     public async Task A_tree_that_ignores_the_signal_is_killed_after_the_grace_period()
     {
         await using var process = Child("ignore-term", "spawn", "same-group", "[", "ignore-term", "hold", "]", "print", "ready", "hold")

@@ -77,7 +77,7 @@ internal static class BatchCommand
             MaxAttempts = settings.Retries + 1,
             RetryOn = ResumePlan.RetryOutcomes(settings),
             FailFast = settings.FailFast,
-            Timeout = BatchDeadline(settings.BatchTimeout),
+            Timeout = settings.BatchTimeout,
         });
         var tally = new BatchTally(toRun.Count, alreadyDone, malformed.Count, settings.Parallelism);
         var allSucceeded = alreadyFailed == 0 && malformed.Count == 0;
@@ -154,13 +154,6 @@ internal static class BatchCommand
             foreach (var file in saved) ResultLine.Remove(file);
             return SystemError.Words(exception);
         }
-    }
-
-    /// <summary>--batch-timeout as a deadline: none for 0 or a value too large to expire; at least a tick for a tiny one (it expires at once).</summary>
-    private static TimeSpan? BatchDeadline(double seconds)
-    {
-        if (seconds <= 0 || DurationParser.ToDelay(seconds) is not { } deadline) return null;
-        return deadline > TimeSpan.Zero ? deadline : TimeSpan.FromTicks(1);
     }
 
     private static byte[] ReadStandardInput()

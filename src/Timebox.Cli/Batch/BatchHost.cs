@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text;
-using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
@@ -49,7 +48,7 @@ internal static unsafe partial class BatchHost
         {
             foreach (var handle in handles) handle.Free();
         }
-        Messages.Error($"batch: cannot run {Quoting.Quote(path)}: {Marshal.GetPInvokeErrorMessage(Libc.Errno)}");
+        Messages.Error($"batch: cannot run {Quoting.Quote(path)}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         return Cli.FailedStatus;
     }
 

@@ -18,20 +18,10 @@ internal static class BatchRunReport
                 Milliseconds(attempt.Duration), 0, 0, 0, 0, failure.NotFound ? Cli.NotFoundStatus : Cli.CannotInvokeStatus, failure.Reason);
         }
         var usage = result.Usage;
-        return new RunReport(argv, OutcomeName(result), result.ExitCode, result.Signal, result.Forced, result.StartedAt,
+        return new RunReport(argv, ReportOutcome.NameOf(result.Outcome), result.ExitCode, result.Signal, result.Forced, result.StartedAt,
             Milliseconds(result.Duration), Milliseconds(usage?.UserCpuTime ?? TimeSpan.Zero), Milliseconds(usage?.SystemCpuTime ?? TimeSpan.Zero),
             usage?.PeakResidentSetBytes ?? 0, result.SignalledProcesses, ExitStatus(result), null);
     }
-
-    /// <summary>The report's outcome name (the schema has no names for the library's limit outcomes: their processes died of a signal).</summary>
-    public static string OutcomeName(RunResult result) => result.Outcome switch
-    {
-        Outcome.TimedOut => ReportOutcome.TimedOut,
-        Outcome.IdleTimedOut => ReportOutcome.IdleTimedOut,
-        Outcome.Canceled or Outcome.OutputLimitExceeded => ReportOutcome.Canceled,
-        _ when result.Signal is not null => ReportOutcome.Signaled,
-        _ => ReportOutcome.Exited,
-    };
 
     /// <summary>What `timebox DURATION COMMAND` would have exited with for this run.</summary>
     public static int ExitStatus(RunResult result)

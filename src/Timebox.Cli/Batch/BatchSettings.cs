@@ -32,8 +32,8 @@ internal sealed class BatchSettings
     /// <summary>Refuse a job file with any malformed line before running anything (instead of skipping those lines).</summary>
     public bool Strict { get; set; }
 
-    /// <summary>Seconds for the whole batch; 0 for none.</summary>
-    public double BatchTimeout { get; set; }
+    /// <summary>The deadline of the whole batch; null for none.</summary>
+    public TimeSpan? BatchTimeout { get; set; }
 
     public ProgressMode Progress { get; set; } = ProgressMode.Auto;
 

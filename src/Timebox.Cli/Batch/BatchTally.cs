@@ -64,10 +64,10 @@ internal sealed class BatchTally
         }
     }
 
-    /// <summary>The class of an attempt: its report outcome, with exited split into succeeded and failed.</summary>
+    /// <summary>The class of an attempt: its report outcome's family, with exited split into succeeded and failed.</summary>
     public static string ClassOf(BatchResult attempt) => attempt.Result is not { } result
         ? ReportOutcome.StartFailed
-        : BatchRunReport.OutcomeName(result) is var name && name == ReportOutcome.Exited ? (result.ExitCode == 0 ? Succeeded : Failed) : name;
+        : ReportOutcome.FamilyOf(result.Outcome) is var family && family == ReportOutcome.Exited ? (result.ExitCode == 0 ? Succeeded : Failed) : family;
 
     /// <summary>"exit 3", "signal 15", or the start error.</summary>
     public static string StatusOf(BatchResult attempt) => attempt.Result switch

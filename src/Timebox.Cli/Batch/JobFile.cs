@@ -130,13 +130,11 @@ internal static class JobFile
             command = Command.Shell(String(shellElement, "shell"));
         }
 
-        if (Duration(root, "timeout") is { } timeout && DurationParser.ToDelay(timeout) is { } deadline)
-            command = command.WithTimeout(AtLeastATick(deadline));
-        if (Duration(root, "idle_timeout") is { } idle && DurationParser.ToDelay(idle) is { } silence)
-            command = command.WithIdleTimeout(AtLeastATick(silence));
+        if (Duration(root, "timeout", DurationParser.Parse) is { } deadline) command = command.WithTimeout(deadline);
+        if (Duration(root, "idle_timeout", DurationParser.Parse) is { } silence) command = command.WithIdleTimeout(silence);
         var killAfter = DefaultKillAfter;
-        if (Duration(root, "kill_after") is { } grace)
-            killAfter = DurationParser.ToDelay(grace) ?? throw new FormatException("kill_after must be finite: a job that ignores its signal would hold its worker forever");
+        if (IsSet(root, "kill_after"))
+            killAfter = Duration(root, "kill_after", DurationParser.ParseDelay) ?? throw new FormatException("kill_after must be finite: a job that ignores its signal would hold its worker forever");
         command = command.WithGracePeriod(killAfter);
         if (root.TryGetProperty("cwd", out var cwd)) command = command.WithWorkingDirectory(String(cwd, "cwd"));
         if (root.TryGetProperty("env", out var env))
@@ -164,10 +162,13 @@ internal static class JobFile
     private static string String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.String ? element.GetString()! : throw new FormatException($"{name} must be a string");
 
-    /// <summary>A duration field in seconds (0 disables; infinity never expires), or null when absent or null.</summary>
-    private static double? Duration(JsonElement root, string name)
+    private static bool IsSet(JsonElement root, string name) => root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null;
+
+    /// <summary>A duration field (a string such as "1.5m" or a number of seconds) as <paramref name="parse"/> reads it; null when absent or null.</summary>
+    private static TimeSpan? Duration(JsonElement root, string name, Func<string, TimeSpan?> parse)
     {
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null) return null;
+        if (!IsSet(root, name)) return null;
+        var element = root.GetProperty(name);
         var text = element.ValueKind switch
         {
             JsonValueKind.String => element.GetString()!,
@@ -176,15 +177,11 @@ internal static class JobFile
         };
         try
         {
-            var seconds = DurationParser.Parse(text);
-            return seconds == 0 && name != "kill_after" ? null : seconds;
+            return parse(text);
         }
         catch (UsageException exception)
         {
             throw new FormatException($"{name}: {exception.Diagnostic}", exception);
         }
     }
-
-    // A positive duration too small for a TimeSpan still expires (at once), as the CLI's own DURATION does.
-    private static TimeSpan AtLeastATick(TimeSpan delay) => delay > TimeSpan.Zero ? delay : TimeSpan.FromTicks(1);
 }

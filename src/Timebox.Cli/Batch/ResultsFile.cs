@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace Timebox.Cli;
 
-/// <summary>The last result recorded for a job id: its attempt and how it ended.</summary>
-internal sealed record RecordedResult(string Id, int Attempt, string Outcome, int? ExitCode, string? StdoutFile, string? StderrFile);
+/// <summary>The last result recorded for a job id: its attempt, how it ended (null: it could not start) and its output files.</summary>
+internal sealed record RecordedResult(string Id, int Attempt, Outcome? Outcome, int? ExitCode, string? StdoutFile, string? StderrFile);
 
 /// <summary>
 /// The results file of a batch, opened for appending: one line per attempt, each written with a single write(2) as
@@ -112,8 +112,14 @@ internal sealed unsafe partial class ResultsFile : IDisposable
                 || !root.TryGetProperty("attempt", out var attempt) || attempt.ValueKind != JsonValueKind.Number || !attempt.TryGetInt32(out var number)
                 || !root.TryGetProperty("outcome", out var outcome) || outcome.ValueKind != JsonValueKind.String)
                 return null;
+            Outcome? ended = null;
+            if (outcome.GetString() is var name && name != ReportOutcome.StartFailed)
+            {
+                if (!ReportOutcome.TryParse(name!, out var parsed)) return null;
+                ended = parsed;
+            }
             int? exitCode = root.TryGetProperty("exit_code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var value) ? value : null;
-            return new RecordedResult(id.GetString()!, number, outcome.GetString()!, exitCode, Text(root, "stdout_file"), Text(root, "stderr_file"));
+            return new RecordedResult(id.GetString()!, number, ended, exitCode, Text(root, "stdout_file"), Text(root, "stderr_file"));
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {

@@ -19,12 +19,12 @@ internal static class ResumePlan
             var firstAttempt = 1;
             if (recorded.TryGetValue(job.Id, out var last))
             {
-                if (last.Outcome == ReportOutcome.Canceled) firstAttempt = last.Attempt;
+                if (last.Outcome == Outcome.Canceled) firstAttempt = last.Attempt;
                 else if (Retryable(last, settings) && last.Attempt < maxAttempts) firstAttempt = last.Attempt + 1;
                 else
                 {
                     done++;
-                    if (!(last.Outcome == ReportOutcome.Exited && last.ExitCode == 0)) failed++;
+                    if (!Succeeded(last)) failed++;
                     continue;
                 }
             }
@@ -33,19 +33,11 @@ internal static class ResumePlan
         return (toRun, done, failed);
     }
 
-    private static bool Retryable(RecordedResult last, BatchSettings settings) =>
-        !(last.Outcome == ReportOutcome.Exited && last.ExitCode == 0) && settings.RetryOn.Contains(last.Outcome);
+    private static bool Succeeded(RecordedResult last) => last.Outcome == Outcome.Exited && last.ExitCode == 0;
 
-    /// <summary>The library's outcomes for the --retry-on names.</summary>
-    public static Outcome[] RetryOutcomes(BatchSettings settings) =>
-    [
-        .. settings.RetryOn.SelectMany(name => name switch
-        {
-            ReportOutcome.Exited => [Outcome.Exited],
-            ReportOutcome.Signaled => [Outcome.Signaled, Outcome.CpuLimitExceeded, Outcome.FileSizeLimitExceeded],
-            ReportOutcome.TimedOut => [Outcome.TimedOut],
-            ReportOutcome.IdleTimedOut => new[] { Outcome.IdleTimedOut },
-            _ => [],
-        }),
-    ];
+    private static bool Retryable(RecordedResult last, BatchSettings settings) =>
+        !Succeeded(last) && last.Outcome is { } outcome && settings.RetryOn.Contains(ReportOutcome.FamilyOf(outcome));
+
+    /// <summary>The library's outcomes for the --retry-on names (each a family of <see cref="ReportOutcome"/>).</summary>
+    public static Outcome[] RetryOutcomes(BatchSettings settings) => [.. settings.RetryOn.SelectMany(ReportOutcome.InFamily)];
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Timebox.Platform.Unix;
 
 namespace Timebox.Cli;
 
@@ -9,6 +8,7 @@ internal static unsafe partial class Terminal
     private const ulong TIOCGWINSZ = 0x5413;
 
     [LibraryImport("libc")] private static partial int isatty(int fd);
+    [LibraryImport("libc")] private static partial int ioctl(int fd, ulong request, void* argument);
 
     /// <summary>True when stdout is a terminal that understands ANSI sequences (TERM is set and not "dumb").</summary>
     public static bool StdoutIsTerminal =>
@@ -20,7 +20,7 @@ internal static unsafe partial class Terminal
         get
         {
             var size = stackalloc ushort[4];
-            return Libc.ioctl(1, TIOCGWINSZ, size) == 0 && size[1] > 0 ? size[1] : 80;
+            return ioctl(1, TIOCGWINSZ, size) == 0 && size[1] > 0 ? size[1] : 80;
         }
     }
 

@@ -5,7 +5,7 @@ namespace Timebox;
 /// ordinary cancellation handling catches it; <see cref="Result"/> holds the output captured before the kill.
 /// </summary>
 public sealed class CommandCanceledException(RunResult result, CancellationToken token)
-    : OperationCanceledException($"Command canceled: {result.Command}", token)
+    : OperationCanceledException($"Command canceled: {result.Command.ForMessage()}", token)
 {
     /// <summary>What happened, with the output captured up to the cancellation.</summary>
     public RunResult Result { get; } = result;

@@ -27,7 +27,7 @@ public class CommandFailedException : Exception
 
     private static string Format(RunResult result)
     {
-        var message = $"Command {result.Describe()}: {result.Command}";
+        var message = $"Command {result.Describe()}: {result.Command.ForMessage()}";
         var stderr = result.Stderr.Length > 0 ? result.Stderr.Text.TrimEnd() : "";
         if (stderr.Length > 2000) stderr = "…" + stderr[^2000..];
         return stderr.Length == 0 ? message : $"{message}{Environment.NewLine}stderr:{Environment.NewLine}{stderr}";

@@ -3,14 +3,25 @@ using Timebox.Platform.Windows;
 
 namespace Timebox.Execution;
 
-/// <summary>Chooses the platform implementation of a run.</summary>
+/// <summary>
+/// Chooses the platform implementation of a run. Every way in throws <see cref="OperationCanceledException"/> for a token
+/// canceled before the call, as .NET's own APIs do, before it takes anything from the host or spawns anything.
+/// </summary>
 internal static class Launcher
 {
     public static RunningProcess Start(Command command, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         if (OperatingSystem.IsWindows()) return new RunningProcess(WindowsRun.Start(command, cancellationToken), command);
-        return new RunningProcess(UnixRun.Start(command, EventLoop.Shared, cancellationToken), command);
+        try
+        {
+            return new RunningProcess(UnixRun.Start(command, EventLoop.Shared, cancellationToken), command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
     }
 
     /// <summary>
@@ -24,9 +35,31 @@ internal static class Launcher
     {
         // CreateProcess does not wait for the child to load, so Windows has nothing to move off the caller's thread.
         if (OperatingSystem.IsWindows()) return Task.FromResult(Start(command, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
-        var prepared = PreparedStart.Of(command);
-        RunningProcess Spawn() => new(UnixRun.Start(prepared, EventLoop.Shared, cancellationToken), command);
+        EventLoop loop;
+        PreparedStart prepared;
+        try
+        {
+            // The loop first: a loop that cannot be had then leaves no prepared descriptors behind.
+            loop = EventLoop.Shared;
+            prepared = PreparedStart.Of(command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
+        RunningProcess Spawn()
+        {
+            try
+            {
+                return new(UnixRun.Start(prepared, loop, cancellationToken), command);
+            }
+            catch (IOException exception)
+            {
+                throw StartFailure(command, exception);
+            }
+        }
         // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread
         // (12-20 µs more per sequential run).
         return ThreadPool.PendingWorkItemCount == 0 ? Task.FromResult(Spawn()) : Task.Run(Spawn, CancellationToken.None);
@@ -41,9 +74,20 @@ internal static class Launcher
     {
         var onCallingThread = !OperatingSystem.IsWindows() && command.Limits is null && !command.KillOnParentExit && !command.ContainmentRequested;
         if (!onCallingThread) return RunToEnd(Start(command, cancellationToken), loop: null);
+        cancellationToken.ThrowIfCancellationRequested();
         Check(command);
-        var loop = EventLoop.ForCallingThread();
-        return RunToEnd(new RunningProcess(UnixRun.Start(command, loop, cancellationToken), command), loop);
+        EventLoop loop;
+        RunningProcess started;
+        try
+        {
+            loop = EventLoop.ForCallingThread();
+            started = new RunningProcess(UnixRun.Start(command, loop, cancellationToken), command);
+        }
+        catch (IOException exception)
+        {
+            throw StartFailure(command, exception);
+        }
+        return RunToEnd(started, loop);
     }
 
     private static RunResult RunToEnd(RunningProcess started, EventLoop? loop)
@@ -53,6 +97,11 @@ internal static class Launcher
         loop?.RunUntil(() => process.HasEnded);
         return process.Wait();
     }
+
+    // What the host itself lacked (a descriptor, above all: EMFILE, ENFILE) stopped the start before anything ran, as
+    // for any other start failure; the system's words are in the message.
+    private static CommandStartException StartFailure(Command command, IOException exception) =>
+        new(command, $"The command could not be started: {exception.Message}", exception);
 
     private static void Check(Command command)
     {

@@ -171,7 +171,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         {
             if (reader.Feeder is not { } feeder) continue;
             _openFeeders++;
-            _ = FeedAsync(feeder);
+            _ = FeedAsync(feeder, reader == _stdout ? OutputSource.Stdout : OutputSource.Stderr);
         }
     }
 
@@ -190,16 +190,26 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
             _cancellation = cancellationToken.UnsafeRegister(static state => ((RunStateMachine<TReader>)state!).Terminate(false), this);
     }
 
-    /// <summary>After a read into <paramref name="capture"/>: a capture past a limit that ends the run starts the termination sequence.</summary>
-    protected void CheckOutputLimit(CaptureBuffer? capture)
+    /// <summary>
+    /// After a read into <paramref name="capture"/>: a capture that can no longer spill ends the run as an output failure (it
+    /// would otherwise grow in memory without bound); one past a limit that ends the run starts the termination sequence.
+    /// </summary>
+    protected void CheckCapture(CaptureBuffer? capture)
     {
-        if (capture is { LimitExceeded: true, LimitAction: OutputLimitAction.Terminate } && _phase == Phase.Running)
+        if (capture is null) return;
+        if (capture.SpillFailure is { } failure)
+        {
+            if (_outputFailure is null) FailOutput(failure);
+        }
+        else if (capture is { LimitExceeded: true, LimitAction: OutputLimitAction.Terminate } && _phase == Phase.Running)
+        {
             BeginTermination(Outcome.OutputLimitExceeded, immediately: false);
+        }
     }
 
     protected void MarkOutputIncomplete() => _outputIncomplete = true;
 
-    /// <summary>Keeps the first failure to read or deliver output; the run ends with it instead of a result.</summary>
+    /// <summary>Keeps the first failure to read, keep or deliver output; the run ends with it, the result inside (<see cref="CommandOutputException"/>).</summary>
     protected void RecordOutputFailure(Exception exception) => _outputFailure ??= exception;
 
     protected void FailOutput(Exception exception)
@@ -208,7 +218,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         switch (_phase)
         {
             case Phase.Running or Phase.Graceful:
-                _endReason ??= Outcome.Canceled;
+                _endReason ??= Outcome.OutputFailed;
                 KillAll();
                 break;
             case Phase.Draining:
@@ -261,7 +271,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         }
     }
 
-    private async Task FeedAsync(SinkFeeder feeder)
+    private async Task FeedAsync(SinkFeeder feeder, OutputSource source)
     {
         Exception? failure = null;
         try
@@ -277,7 +287,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         Post(() =>
         {
             _openFeeders--;
-            if (failure is not null) FailOutput(new IOException($"Delivering the output of '{Command}' to its target failed: {failure.Message}", failure));
+            if (failure is not null) FailOutput(new IOException($"Could not deliver {(source == OutputSource.Stdout ? "stdout" : "stderr")} to its target: {failure.Message}", failure));
             else OnOutputEnded();
         });
     }
@@ -337,7 +347,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
             return;
         }
         _phase = Phase.Graceful;
-        _phaseTimer = Schedule(Command.GracePeriod, KillAll);
+        if (Command.GracePeriod != Timeout.InfiniteTimeSpan) _phaseTimer = Schedule(Command.GracePeriod, KillAll);
     }
 
     private void KillAll()
@@ -414,10 +424,24 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         });
     }
 
+    // Whatever fails on the way, the run's completion is set: the loop that ran this step only traces what it throws.
     private void Finish()
     {
         if (_phase == Phase.Finished) return;
         _phase = Phase.Finished;
+        try
+        {
+            Complete();
+        }
+        catch (Exception exception)
+        {
+            _completion.TrySetException(exception);
+            throw;
+        }
+    }
+
+    private void Complete()
+    {
         _deadlineTimer?.Cancel();
         _phaseTimer?.Cancel();
         _idleTimer?.Cancel();
@@ -430,15 +454,13 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         // Unregistering waits for a running callback, which may be waiting for this step to end: not here. Only when
         // there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
-        if (_outputFailure is not null)
-        {
-            stdout.Dispose();
-            stderr.Dispose();
-            _completion.TrySetException(_outputFailure);
-            return;
-        }
-        _completion.TrySetResult(new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forced, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = _endReason is not null ? reached : 0 });
+        var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forced, _outputIncomplete,
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = _endReason is not null ? reached : 0 };
+        // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
+        if ((_outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null)) is { } failure)
+            _completion.TrySetException(new CommandOutputException(result, failure));
+        else
+            _completion.TrySetResult(result);
     }
 
     private CapturedOutput Captured(TReader? reader) =>

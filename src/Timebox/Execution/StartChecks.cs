@@ -1,3 +1,5 @@
+using Timebox.Output;
+
 namespace Timebox.Execution;
 
 /// <summary>The directory checks every platform makes before it starts anything, each failing with its own exception.</summary>
@@ -14,10 +16,27 @@ internal static class StartChecks
         return full;
     }
 
-    /// <exception cref="OutputTargetException">A spill directory was set and does not exist.</exception>
+    /// <summary>
+    /// A spill directory that was set must take a spill file now: one is created and closed at once (a file without a name,
+    /// as when the capture spills), so a read-only, full or unwritable directory fails here, before anything runs, rather
+    /// than in the middle of the run.
+    /// </summary>
+    /// <exception cref="OutputTargetException">It does not exist, is not a directory, or takes no file (the system's words).</exception>
     public static void SpillDirectory(Command command)
     {
-        if (command.SpillDirectory is { } directory && !Directory.Exists(directory))
-            throw new OutputTargetException(command, directory, new DirectoryNotFoundException($"The spill directory '{directory}' does not exist."));
+        if (command.SpillDirectory is not { } directory || command.SpillThreshold is null) return;
+        if (File.Exists(directory)) throw SpillDirectoryUnusable(command, directory, "is not a directory");
+        if (!Directory.Exists(directory)) throw SpillDirectoryUnusable(command, directory, "does not exist");
+        try
+        {
+            SpillFile.Create(directory).Dispose();
+        }
+        catch (IOException exception)
+        {
+            throw new OutputTargetException(command, directory, $"Cannot create spill files in '{directory}': {exception.Message}", exception);
+        }
     }
+
+    private static OutputTargetException SpillDirectoryUnusable(Command command, string directory, string reason) =>
+        new(command, directory, $"Spill directory '{directory}' {reason}", inner: null);
 }

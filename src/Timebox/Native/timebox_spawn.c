@@ -36,6 +36,10 @@ struct spawn_options {
     unsigned long long rlimits[16][2]; // soft, hard
 };
 
+// Which step of the spawn failed, so that the caller can name the culprit: the same errno means "no such directory"
+// from chdir and "no such program" from exec. Mirrors SpawnStep.cs.
+enum spawn_step { STEP_EXEC = 0, STEP_WORKING_DIRECTORY = 1, STEP_CHILD_SETUP = 2, STEP_CLONE = 3 };
+
 struct spawn_request {
     const char *path;
     char *const *argv;
@@ -48,6 +52,7 @@ struct spawn_request {
     pid_t parent;
     sigset_t parent_mask;
     volatile int error;
+    volatile int step;
 };
 
 // Writes "+PID\n" or "-PID\n" (this process's pid) to the guardian pipe in one write, so lines never interleave.
@@ -67,6 +72,7 @@ static int child_main(void *arg)
     const struct spawn_options *options = request->options;
     struct sigaction action;
     memset(&action, 0, sizeof action);
+    request->step = STEP_CHILD_SETUP;
     for (int signal = 1; signal < 65; signal++) {
         if (signal == SIGKILL || signal == SIGSTOP) continue;
         action.sa_handler = (options->keep_ignored >> (signal - 1)) & 1 ? SIG_IGN : SIG_DFL;
@@ -88,7 +94,9 @@ static int child_main(void *arg)
             goto fail;
         }
     }
+    request->step = STEP_WORKING_DIRECTORY;
     if (request->cwd != NULL && chdir(request->cwd) != 0) goto fail;
+    request->step = STEP_CHILD_SETUP;
     // Limits and the cgroups come before the program's first instruction, so it never runs unconfined; after the
     // descriptors are in place, so a low open-files limit cannot stop the dup2 onto 0-2.
     for (int resource = 0; resource < 16; resource++) {
@@ -112,6 +120,7 @@ static int child_main(void *arg)
     }
     syscall(SYS_close_range, first_closed, ~0U, 0);
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &options->signal_mask, NULL, 8);
+    request->step = STEP_EXEC;
     execve(request->path, request->argv, request->envp != NULL ? request->envp : environ);
 fail:
     request->error = errno;
@@ -120,18 +129,18 @@ fail:
     _exit(127);
 }
 
-// Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...).
-// A null envp passes this process's environ on as it is.
+// Returns 0 and sets *pid and *pidfd, or an errno value (exec errors included: ENOENT, EACCES, ENOEXEC, ...) and sets
+// *step to the step that failed. A null envp passes this process's environ on as it is.
 int timebox_spawn(const char *path, char *const *argv, char *const *envp, const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd, const int *kept_fds, int kept_count,
-                  const struct spawn_options *options, int *pid, int *pidfd)
+                  const struct spawn_options *options, int *pid, int *pidfd, int *step)
 {
     // The child runs on this frame's own stack space until it execs: the parent is suspended (CLONE_VFORK) all that
     // time, so the buffer is free, and no mmap/munmap pair (a TLB shootdown across every host thread) is needed.
     enum { stack_size = 16 * 1024 };
     char stack[stack_size] __attribute__((aligned(16)));
 
-    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, kept_fds, kept_count, options, getpid(), {{0}}, 0 };
+    struct spawn_request request = { path, argv, envp, cwd, { stdin_fd, stdout_fd, stderr_fd }, kept_fds, kept_count, options, getpid(), {{0}}, 0, STEP_CLONE };
     // Block every signal, glibc's internal ones included, so no host handler runs on the child's stack.
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(unsigned long){ ~0UL }, &request.parent_mask, 8);
 
@@ -141,12 +150,16 @@ int timebox_spawn(const char *path, char *const *argv, char *const *envp, const 
 
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &request.parent_mask, NULL, 8);
 
-    if (child < 0) return clone_error;
+    if (child < 0) {
+        *step = STEP_CLONE;
+        return clone_error;
+    }
     if (request.error != 0) {
         // The child failed before exec and has exited: reap it through its pidfd and report why.
         siginfo_t info;
         waitid(P_PIDFD, fd, &info, WEXITED);
         close(fd);
+        *step = request.step;
         return request.error;
     }
     *pid = child;
@@ -157,5 +170,5 @@ int timebox_spawn(const char *path, char *const *argv, char *const *envp, const 
 // Lets the managed side check, without spawning anything, that this library is present (and of this layout).
 int timebox_spawn_abi(void)
 {
-    return 5;
+    return 6;
 }

@@ -7,7 +7,12 @@ namespace Timebox.Output;
 /// memory chunks growing from 4 KiB to 1 MiB; past the spill threshold, a staging buffer written to an unnamed
 /// temporary file; past a limit's head, a scratch buffer whose bytes feed a ring that keeps the tail.
 /// </summary>
-internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, string spillDirectory)
+/// <remarks>
+/// Spilling never throws: when the file cannot be created or written (a full, read-only or failing file system) the
+/// capture keeps what the file already holds, goes on in memory from there, and says so in <see cref="SpillFailure"/>, for
+/// the run to end itself with the output captured so far.
+/// </remarks>
+internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, string spillDirectory, OutputSource source)
 {
     private const int FirstChunk = 4096, LargestChunk = 1 << 20, StagingSize = 1 << 20, ScratchSize = 1 << 16;
 
@@ -30,6 +35,11 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
     public bool LimitExceeded => limit is not null && Total > limit.MaxBytes;
 
     public OutputLimitAction? LimitAction => limit?.Action;
+
+    /// <summary>Why the capture could not move to (or go on writing) its spill file; null while spilling works or is not needed.</summary>
+    public IOException? SpillFailure { get; private set; }
+
+    private bool Spilling => _file is not null && SpillFailure is null;
 
     /// <summary>Free space to read the pipe into; pass how much was read to <see cref="Advance"/>.</summary>
     public Span<byte> GetSpan() => GetMemory().Span;
@@ -55,26 +65,21 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
         }
         _used += count;
         _head += count;
-        if (_file is null)
+        if (_file is null && SpillFailure is null)
         {
             _inMemory += count;
             if (_inMemory >= spillThreshold) MoveToFile();
         }
     }
 
-    /// <summary>Hands the captured bytes (and the spill file, if any) over to the result.</summary>
+    /// <summary>
+    /// Hands the captured bytes (and the spill file, if any) over to the result. Writes nothing: bytes not in the file yet
+    /// (a staging buffer, or what came after a spill failure) follow it in memory.
+    /// </summary>
     public CaptureContent TakeContent()
     {
-        List<byte[]> chunks = [];
-        if (_file is not null)
-        {
-            WriteStaging();
-        }
-        else
-        {
-            chunks.AddRange(_full);
-            if (_current is not null && _used > 0) chunks.Add(_used == _current.Length ? _current : _current[.._used]);
-        }
+        List<byte[]> chunks = [.. _full];
+        if (_current is not null && _used > 0) chunks.Add(_used == _current.Length ? _current : _current[.._used]);
         var content = new CaptureContent(_file, _fileLength, chunks, LinearTail(), Total);
         _file = null;
         _full.Clear();
@@ -84,10 +89,9 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
 
     private void NextBuffer()
     {
-        if (_file is not null)
+        if (Spilling && TryAppend(_current.AsSpan(0, _used)))
         {
-            WriteStaging();
-            _current ??= new byte[StagingSize];
+            _used = 0;
             return;
         }
         if (_current is not null) _full.Add(_current);
@@ -95,27 +99,51 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
         _used = 0;
     }
 
+    // The chunks move one by one, so that after a failure the file holds a prefix and memory the rest, in order.
     private void MoveToFile()
     {
-        _file = SpillFile.Create(spillDirectory);
-        foreach (var chunk in _full) Append(chunk);
-        Append(_current.AsSpan(0, _used));
-        _full.Clear();
+        try
+        {
+            _file = SpillFile.Create(spillDirectory);
+        }
+        catch (IOException exception)
+        {
+            Fail(exception);
+            return;
+        }
+        var moved = 0;
+        while (moved < _full.Count && TryAppend(_full[moved])) moved++;
+        _full.RemoveRange(0, moved);
+        if (!Spilling || !TryAppend(_current.AsSpan(0, _used))) return;
         _current = new byte[StagingSize];
         _used = 0;
         _inMemory = 0;
     }
 
-    private void WriteStaging()
+    // A failed write may have put part of the bytes in the file; the file's length counts only whole writes, so those
+    // bytes are never read, and the whole span stays in memory.
+    private bool TryAppend(ReadOnlySpan<byte> bytes)
     {
-        Append(_current.AsSpan(0, _used));
-        _used = 0;
+        try
+        {
+            SpillFile.Write(_file!, bytes, _fileLength);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Fail(exception);
+            return false;
+        }
+        _fileLength += bytes.Length;
+        return true;
     }
 
-    private void Append(ReadOnlySpan<byte> bytes)
+    // A file that holds nothing yet is let go at once: the capture is then a plain memory one.
+    private void Fail(Exception exception)
     {
-        RandomAccess.Write(_file!, bytes, _fileLength);
-        _fileLength += bytes.Length;
+        SpillFailure = new IOException($"Could not spill {(source == OutputSource.Stdout ? "stdout" : "stderr")} to '{spillDirectory}': {exception.Message}", exception);
+        if (_fileLength > 0) return;
+        _file?.Dispose();
+        _file = null;
     }
 
     private void KeepTail(ReadOnlySpan<byte> bytes)

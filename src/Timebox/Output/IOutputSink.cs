@@ -7,4 +7,9 @@ internal interface IOutputSink
 
     /// <summary>The stream ended (or the run was cut short): deliver what is pending and flush.</summary>
     ValueTask CompleteAsync(CancellationToken cancellationToken);
+
+    /// <summary>Delivery has stopped, completed or not (a failure, an abandoned sink, a start that failed): closes what Timebox opened for the sink.</summary>
+    void Release()
+    {
+    }
 }

@@ -45,7 +45,7 @@ internal sealed class OutputConsumers
         IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
     {
         var capture = target.CapturePart is { } part
-            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath())
+            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath(), source)
             : null;
         List<ChunkQueue> queues = [];
         SinkFeeder? feeder = null;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timebox.Platform.Unix;
 
 namespace Timebox.Output;
@@ -59,7 +60,7 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
             var errno = Libc.Errno;
             if (errno == Libc.EINTR) continue;
             if (errno == Libc.EAGAIN) return false;
-            throw new IOException($"read from the {consumers.Source} pipe failed: errno {errno}");
+            throw Libc.Failure($"reading the {consumers.Source} pipe", errno);
         }
         return false;
     }

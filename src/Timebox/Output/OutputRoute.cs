@@ -62,7 +62,7 @@ internal sealed class OutputRoute : IOutputReader
     /// <summary>Lets go of sinks that a start opened but never handed to a run, because the start failed: closes a tee's files.</summary>
     public static void Abandon(IEnumerable<IOutputSink> sinks)
     {
-        foreach (var sink in sinks.OfType<StreamSink>()) _ = sink.CompleteAsync(CancellationToken.None);
+        foreach (var sink in sinks) sink.Release();
     }
 
     private static FileStream OpenFile(Command command, OutputTarget file)

@@ -22,6 +22,11 @@ internal sealed class SinkFeeder(ChunkQueue queue, IReadOnlyList<IOutputSink> si
         {
             // Abandoned by the run after the kill bound: what was delivered so far stays delivered.
         }
+        finally
+        {
+            // Also after a failure, so that a tee's file on a full disk does not stay open.
+            foreach (var sink in sinks) sink.Release();
+        }
     }
 
     /// <summary>Stops delivering: the run is ending past its bound and will not wait for a slow sink any longer.</summary>

@@ -5,9 +5,19 @@ internal sealed class StreamSink(Stream stream, bool ownsStream) : IOutputSink
 {
     public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => stream.WriteAsync(bytes, cancellationToken);
 
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken) => await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+    public void Release()
     {
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (ownsStream) await stream.DisposeAsync().ConfigureAwait(false);
+        if (!ownsStream) return;
+        try
+        {
+            stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // What the stream still buffered could not be written (a full disk): that failure ended delivery and was
+            // reported already, and the file is closed all the same.
+        }
     }
 }

@@ -257,6 +257,28 @@ public sealed class BatchCliTests(ITestOutputHelper output) : CliTest, IDisposab
     }
 
     [Fact]
+    public async Task A_CPU_limit_kill_is_recorded_as_such_and_read_back_as_such_on_resume()
+    {
+        // SIGXCPU from the soft limit the job's shell set (a hard one equal to it would send SIGKILL): the library's
+        // CpuLimitExceeded, of the signaled family for --retry-on.
+        _work.WriteJobs([BatchWorkspace.Job(("id", "spin"), ("shell", $"ulimit -S -t 1; exec '{TestChild.Path}' burn-cpu 20000"))]);
+
+        await Batch(_work.Jobs).RunAsync();
+        var first = Assert.Single(_work.ReadResults());
+        Assert.Equal("cpu_limit_exceeded", Str(first, "outcome"));
+        Assert.Equal(24, Int(first, "signal"));
+
+        // Read back as what it was: done (not retried on the default timed_out, idle_timed_out), so not run again...
+        await Batch(_work.Jobs).RunAsync();
+        Assert.Single(_work.ReadResults());
+        // ...and still a signaled kill for --retry-on, as when it was live: retried under the next attempt number.
+        await Batch(_work.Jobs, "--retries", "1", "--retry-on", "signaled").RunAsync();
+        var lines = _work.ReadResults();
+        Assert.Equal([1, 2], lines.Select(line => line.GetProperty("attempt").GetInt32()));
+        Assert.All(lines, line => Assert.Equal("cpu_limit_exceeded", Str(line, "outcome")));
+    }
+
+    [Fact]
     public async Task Retries_are_recorded_one_line_per_attempt()
     {
         var counter = _work.Path("count");

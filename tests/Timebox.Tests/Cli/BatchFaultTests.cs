@@ -26,9 +26,9 @@ public sealed class BatchFaultTests : CliTest, IDisposable
     [RootFact]
     public async Task Results_on_a_full_disk_end_with_a_whole_line_and_every_output_file_is_referenced()
     {
-        using var disk = new TinyTmpfs(64);
+        using var disk = new TmpfsMount("64k");
         _work.WriteJobs(Enumerable.Range(1, 40).Select(i => BatchWorkspace.Job(("id", $"j{i}"), ("shell", "head -c 3000 /dev/zero | tr '\\0' x"))));
-        var results = disk.Path("r.jsonl");
+        var results = disk.FileIn("r.jsonl");
 
         var result = await Batch(_work.Jobs, $"--results={results}", "--inline-limit=1000", "-j", "4", "--progress=none").RunAsync();
 
@@ -37,7 +37,7 @@ public sealed class BatchFaultTests : CliTest, IDisposable
         var lines = ParseEveryLine(results);
         Assert.InRange(lines.Count, 1, 39);
         var referenced = lines.Select(line => line.GetProperty("stdout_file").GetString()!).ToHashSet();
-        Assert.Equal(referenced.Order(), Directory.GetFiles(disk.Path("r.output")).Order());
+        Assert.Equal(referenced.Order(), Directory.GetFiles(disk.FileIn("r.output")).Order());
         Assert.All(referenced, file => Assert.Equal(3000, new FileInfo(file).Length));
     }
 

@@ -41,8 +41,11 @@ public abstract class CliTest : ChildTest
 
     /// <summary>stderr with the tool's name made neutral, so GNU's messages and ours compare equal.</summary>
     /// <remarks>GNU names itself by its argv[0] (here its full path); timebox always says "timebox".</remarks>
-    protected static string Diagnostics(RunResult result, string tool) =>
-        result.Stderr.Text
+    protected static string Diagnostics(RunResult result, string tool) => Diagnostics(result.Stderr.Text, tool);
+
+    /// <inheritdoc cref="Diagnostics(RunResult, string)"/>
+    protected static string Diagnostics(string stderr, string tool) =>
+        stderr
             .Replace(PathOf(tool) + ":", "TOOL:", StringComparison.Ordinal).Replace(tool + ":", "TOOL:", StringComparison.Ordinal)
             .Replace($"'{PathOf(tool)} --help'", "'TOOL --help'", StringComparison.Ordinal).Replace($"'{tool} --help'", "'TOOL --help'", StringComparison.Ordinal);
 }

@@ -254,6 +254,23 @@ public sealed class GnuCompatibilityTests : CliTest
     }
 
     [Theory]
+    [InlineData("timebox", "1e-10")]
+    [InlineData("timeout", "1e-10")]
+    [InlineData("timebox", "4.9e-324")]
+    [InlineData("timeout", "4.9e-324")]
+    [InlineData("timebox", "0x1p-1074")]
+    [InlineData("timeout", "0x1p-1074")]
+    [InlineData("timebox", "1e-11m")]
+    [InlineData("timeout", "1e-11m")]
+    [InlineData("timebox", "0x.0000001d")]
+    [InlineData("timeout", "0x.0000001d")]
+    public async Task Tiny_positive_durations_round_up_and_expire_at_once(string tool, string duration)
+    {
+        var result = await RunTool(tool, Concat([duration], ChildArgs("sleep", "300", "exit", "5")));
+        Assert.Equal(124, result.ExitCode);
+    }
+
+    [Theory]
     [InlineData("timebox", "0.01m")]
     [InlineData("timeout", "0.01m")]
     [InlineData("timebox", ".5s")]

@@ -25,8 +25,8 @@ public sealed class ReportFileTests : CliTest, IDisposable
     [RootFact]
     public async Task A_report_on_a_full_disk_leaves_the_previous_report_whole_and_no_temporary_file()
     {
-        using var disk = new TinyTmpfs(64);
-        var report = disk.Path("run.json");
+        using var disk = new TmpfsMount("64k");
+        var report = disk.FileIn("run.json");
         File.WriteAllText(report, "previous\n");
         disk.Fill();
 
@@ -35,7 +35,7 @@ public sealed class ReportFileTests : CliTest, IDisposable
         Assert.Equal(4, result.ExitCode);
         Assert.Equal($"timebox: cannot write report '{report}': {NoSpace}\n", result.Stderr.Text);
         Assert.Equal("previous\n", File.ReadAllText(report));
-        Assert.Equal([".filler", "run.json"], Directory.GetFiles(disk.Directory).Select(Path.GetFileName).Order());
+        Assert.Equal([".filler", "run.json"], Directory.GetFiles(disk.Path).Select(Path.GetFileName).Order());
 
         // With room again, the same report is written whole.
         disk.Free();

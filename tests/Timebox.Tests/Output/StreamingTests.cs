@@ -208,7 +208,7 @@ public sealed class StreamingTests : ChildTest
     [Fact]
     public async Task A_throwing_line_callback_fails_the_run_and_kills_the_tree()
     {
-        var error = await Assert.ThrowsAsync<IOException>(() =>
+        var error = await Assert.ThrowsAsync<CommandOutputException>(() =>
             Child("print", "boom", "hold").WithStdout(OutputTarget.ToLines(_ => throw new FormatException("bad line"))).WithTimeout(Generous).RunAsync());
 
         Assert.IsType<FormatException>(error.InnerException);

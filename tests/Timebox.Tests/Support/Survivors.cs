@@ -219,6 +219,39 @@ public static class Proc
         }
     }
 
+    /// <summary>
+    /// For tests that run system programs, which the pid log does not see: fails nothing itself, but returns (and
+    /// SIGKILLs) every live process whose working directory is still <paramref name="directory"/> after 2 s to settle.
+    /// </summary>
+    public static IReadOnlyList<string> KillSurvivorsIn(string directory)
+    {
+        // Polling is deliberate, as in AssertNoSurvivors: bounded, and it ends as soon as everything is gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (true)
+        {
+            var found = new List<int>();
+            foreach (var entry in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(System.IO.Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+                try
+                {
+                    if (new DirectoryInfo(System.IO.Path.Combine(entry, "cwd")).LinkTarget == directory && IsAlive(pid)) found.Add(pid);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone while we looked.
+                }
+            }
+            if (found.Count == 0 || DateTime.UtcNow >= deadline)
+            {
+                var report = found.Select(pid => $"pid {pid}: {CommandLine(pid)}").ToList();
+                foreach (var pid in found) _ = Kill(pid, SIGKILL);
+                return report;
+            }
+            Thread.Sleep(20);
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/>; returns false if the process does not exist.</summary>
     public static bool Kill(int pid, int signal) => NativeMethods.kill(pid, signal) == 0;
 

@@ -18,6 +18,7 @@ internal sealed record CgroupParent(string Directory, string RelativePath, strin
     /// has <paramref name="v1File"/>, or the v2 hierarchy where it has <paramref name="v2File"/> (null: v2 not wanted).
     /// Null when there is none (no cgroups, a read-only mount, no delegation).
     /// </summary>
+    /// <exception cref="IOException">The process is out of descriptors: whether there is one is not known yet.</exception>
     public static CgroupParent? Find(string? v1Controller, string v1File, string? v2File)
     {
         try
@@ -32,13 +33,13 @@ internal sealed record CgroupParent(string Directory, string RelativePath, strin
                     System.IO.Directory.Delete(probe);
                     if (usable) return candidate;
                 }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                catch (Exception exception) when (exception is UnauthorizedAccessException || (exception is IOException io && !Libc.IsDescriptorShortage(io)))
                 {
                     // Not ours to write (read-only mount, no delegation): the next candidate, or none.
                 }
             }
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is UnauthorizedAccessException || (exception is IOException io && !Libc.IsDescriptorShortage(io)))
         {
             // No /proc/self/cgroup or mountinfo to read: no cgroups here.
         }

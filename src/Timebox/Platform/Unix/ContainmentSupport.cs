@@ -5,13 +5,13 @@ internal static class ContainmentSupport
 {
     // cgroup.kill (Linux 5.14) exists in every non-root cgroup v2, with or without controllers: a hybrid host such as
     // this project's CI has it in its otherwise empty v2 hierarchy.
-    private static readonly Lazy<CgroupParent?> KillParent = new(() => CgroupParent.Find(null, "", "cgroup.kill"));
+    private static readonly RetryingLazy<CgroupParent?> KillParent = new(() => CgroupParent.Find(null, "", "cgroup.kill"));
 
     // Any hierarchy tracks membership: the v1 pids or freezer hierarchy, else cgroup v2 (a kernel before cgroup.kill).
-    private static readonly Lazy<CgroupParent?> SweepParent = new(() =>
+    private static readonly RetryingLazy<CgroupParent?> SweepParent = new(() =>
         CgroupParent.Find("pids", "cgroup.procs", null) ?? CgroupParent.Find("freezer", "cgroup.procs", null) ?? CgroupParent.Find(null, "", "cgroup.procs"));
 
-    private static readonly Lazy<ContainmentMechanism> LazyBest = new(() =>
+    private static readonly RetryingLazy<ContainmentMechanism> LazyBest = new(() =>
         new[] { ContainmentMechanism.CgroupKill, ContainmentMechanism.CgroupSweep, ContainmentMechanism.Subreaper, ContainmentMechanism.JobObject }
             .FirstOrDefault(IsAvailable, ContainmentMechanism.ProcessTree));
 

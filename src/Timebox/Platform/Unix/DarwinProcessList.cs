@@ -30,13 +30,13 @@ internal static unsafe class DarwinProcessList
         {
             nuint size = 0;
             if (Libc.sysctl(name, 3, null, &size, null, 0) != 0)
-                throw new InvalidOperationException($"sysctl(KERN_PROC_ALL) failed: errno {Libc.Errno}");
+                throw Libc.Failure("sysctl(KERN_PROC_ALL)");
             size += Headroom * KinfoProcSize;
             var buffer = (byte*)NativeMemory.Alloc(size);
             try
             {
                 if (Libc.sysctl(name, 3, buffer, &size, null, 0) == 0) return Parse(buffer, size);
-                if (Libc.Errno != ENOMEM) throw new InvalidOperationException($"sysctl(KERN_PROC_ALL) failed: errno {Libc.Errno}");
+                if (Libc.Errno != ENOMEM) throw Libc.Failure("sysctl(KERN_PROC_ALL)");
             }
             finally
             {

@@ -11,27 +11,46 @@ internal sealed unsafe class EpollEventLoop : EventLoop
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
     private const int MaxEvents = 64;
 
-    private readonly int _epoll;
-    private readonly int _wakeFd;
+    // -1 until opened: a constructor that fails part way must leave nothing for the finalizer to close that is not its
+    // own (a 0 here once made it close the host's standard input).
+    private readonly int _epoll = -1;
+    private readonly int _wakeFd = -1;
     private readonly Dictionary<int, Action<uint>> _handlers = [];
     private readonly byte[] _events = new byte[EventSize * MaxEvents];
     private static bool _pwait2Missing;
 
+    /// <exception cref="IOException">The epoll set or its eventfd cannot be created (no descriptor left); nothing stays open.</exception>
     public EpollEventLoop()
     {
-        _epoll = Libc.epoll_create1(Libc.O_CLOEXEC);
-        if (_epoll < 0) throw new InvalidOperationException($"epoll_create1 failed: errno {Libc.Errno}");
-        _wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (_wakeFd < 0) throw new InvalidOperationException($"eventfd failed: errno {Libc.Errno}");
-        Control(Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN);
+        try
+        {
+            _epoll = Libc.epoll_create1(Libc.O_CLOEXEC);
+            if (_epoll < 0) throw Libc.Failure("creating the event loop's epoll set");
+            _wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            if (_wakeFd < 0) throw Libc.Failure("creating the event loop's eventfd");
+            Control(Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
     }
 
     // A calling thread's loop goes when its thread does (see EventLoop.ForCallingThread): pool threads retire and others
     // replace them, and each that had run a blocking Run kept these two descriptors for good (20 threads: 40 descriptors).
-    ~EpollEventLoop()
+    ~EpollEventLoop() => CloseDescriptors();
+
+    protected override void Close()
     {
-        Libc.close(_wakeFd);
-        Libc.close(_epoll);
+        CloseDescriptors();
+        GC.SuppressFinalize(this);
+    }
+
+    private void CloseDescriptors()
+    {
+        if (_wakeFd >= 0) Libc.close(_wakeFd);
+        if (_epoll >= 0) Libc.close(_epoll);
     }
 
     public override void Watch(int fd, Action<uint> handler)
@@ -111,6 +130,6 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         *(uint*)ev = events;
         *(long*)(ev + DataOffset) = fd;
         if (Libc.epoll_ctl(_epoll, op, fd, ev) < 0)
-            throw new InvalidOperationException($"epoll_ctl({op}, fd {fd}) failed: errno {Libc.Errno}");
+            throw Libc.Failure($"epoll_ctl({op}, fd {fd})");
     }
 }

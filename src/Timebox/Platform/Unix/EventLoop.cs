@@ -11,19 +11,21 @@ namespace Timebox.Platform.Unix;
 /// </summary>
 internal abstract class EventLoop
 {
-    private static readonly Lazy<EventLoop> SharedLoop = new(() => Create(ownThread: true));
+    private static readonly RetryingLazy<EventLoop> SharedLoop = new(() => Create(ownThread: true));
 
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly PriorityQueue<LoopTimer, long> _timers = new();
     private int _threadId;
 
     /// <summary>The loop every run of the library shares, on a thread of its own.</summary>
+    /// <exception cref="IOException">It cannot be created now (no descriptor left): the next use tries again.</exception>
     public static EventLoop Shared => SharedLoop.Value;
 
     /// <summary>
     /// A loop that the calling thread drives itself with <see cref="RunUntil"/>: for a program with one thing to
     /// wait for (the timebox CLI), which then needs no second thread.
     /// </summary>
+    /// <exception cref="IOException">It cannot be created (no descriptor left).</exception>
     public static EventLoop OnCurrentThread() => Create(ownThread: false);
 
     [ThreadStatic]
@@ -42,10 +44,28 @@ internal abstract class EventLoop
     private static EventLoop Create(bool ownThread)
     {
         EventLoop loop = OperatingSystem.IsMacOS() ? new KqueueEventLoop() : new EpollEventLoop();
-        if (ownThread) new Thread(loop.Loop) { IsBackground = true, Name = "Timebox event loop" }.Start();
-        else loop._threadId = Environment.CurrentManagedThreadId;
-        return loop;
+        if (!ownThread)
+        {
+            loop._threadId = Environment.CurrentManagedThreadId;
+            return loop;
+        }
+        try
+        {
+            new Thread(loop.Loop) { IsBackground = true, Name = "Timebox event loop" }.Start();
+            return loop;
+        }
+        catch (OutOfMemoryException exception)
+        {
+            // The runtime reports any failure to start a thread as out of memory, a full descriptor table included.
+            var shortage = Libc.DescriptorShortage();
+            loop.Close();
+            throw shortage == 0 ? new IOException($"starting the event loop thread failed: {exception.Message}", exception)
+                : Libc.Failure("starting the event loop thread", shortage);
+        }
     }
+
+    /// <summary>Closes the loop's descriptors at once, for a loop that will never run (its thread could not start).</summary>
+    protected abstract void Close();
 
     /// <summary>Runs <paramref name="action"/> on the loop thread soon. Safe from any thread.</summary>
     public void Post(Action action)

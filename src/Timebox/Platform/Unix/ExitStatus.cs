@@ -63,7 +63,10 @@ internal readonly record struct ExitStatus(int? ExitCode, int? Signal, bool Core
         return code == Libc.CLD_EXITED ? new(status & 0xff, null) : new(null, NativeSignals.ToLinux(status & 0x7f), code == Libc.CLD_DUMPED);
     }
 
-    /// <summary>macOS: reaps child <paramref name="pid"/> (if nobody else did), waiting for it to become a zombie.</summary>
+    /// <summary>
+    /// Reaps child <paramref name="pid"/> (if nobody else did), waiting for it to become a zombie: on macOS, and for a
+    /// child that could not be held by a pidfd and was killed.
+    /// </summary>
     public static unsafe void ReapByPid(int pid)
     {
         var info = stackalloc byte[128];

@@ -16,36 +16,51 @@ internal sealed unsafe class KqueueEventLoop : EventLoop
     private const nuint WakeIdent = 0;
     private static readonly TimeSpan ExitPollInterval = TimeSpan.FromMilliseconds(1);
 
-    private readonly int _kqueue;
+    // -1 until opened, so that a constructor that fails leaves nothing for the finalizer to close that is not its own.
+    private readonly int _kqueue = -1;
     private readonly Dictionary<int, Action<uint>> _readers = [];
     private readonly Dictionary<int, (ChildProcess Child, Action OnExit)> _exits = [];
     private readonly byte[] _events = new byte[KeventSize * MaxEvents];
 
+    /// <exception cref="IOException">The kqueue cannot be created (no descriptor left); nothing stays open.</exception>
     public KqueueEventLoop()
     {
         _kqueue = Libc.kqueue();
-        if (_kqueue < 0) throw new InvalidOperationException($"kqueue failed: errno {Libc.Errno}");
+        if (_kqueue < 0) throw Libc.Failure("creating the event loop's kqueue");
         // EV_CLEAR: the wait that reports a trigger also resets it, so posts between two waits make one wake-up.
         if (Change(WakeIdent, Libc.EVFILT_USER, Libc.EV_ADD | Libc.EV_CLEAR, 0) < 0)
-            throw new InvalidOperationException($"kevent(EVFILT_USER) failed: errno {Libc.Errno}");
+        {
+            var failure = Libc.Failure("kevent(EVFILT_USER)");
+            Close();
+            throw failure;
+        }
     }
 
     // A calling thread's loop goes when its thread does (see EventLoop.ForCallingThread), and its kqueue with it.
-    ~KqueueEventLoop() => Libc.close(_kqueue);
+    ~KqueueEventLoop()
+    {
+        if (_kqueue >= 0) Libc.close(_kqueue);
+    }
+
+    protected override void Close()
+    {
+        if (_kqueue >= 0) Libc.close(_kqueue);
+        GC.SuppressFinalize(this);
+    }
 
     public override void Watch(int fd, Action<uint> handler)
     {
         Debug.Assert(IsLoopThread);
         _readers[fd] = handler;
         if (Change((nuint)fd, Libc.EVFILT_READ, Libc.EV_ADD, 0) < 0)
-            throw new InvalidOperationException($"kevent(EVFILT_READ, fd {fd}) failed: errno {Libc.Errno}");
+            throw Libc.Failure($"kevent(EVFILT_READ, fd {fd})");
     }
 
     public override void Unwatch(int fd)
     {
         Debug.Assert(IsLoopThread);
         if (_readers.Remove(fd) && Change((nuint)fd, Libc.EVFILT_READ, Libc.EV_DELETE, 0) < 0)
-            throw new InvalidOperationException($"kevent(EV_DELETE, fd {fd}) failed: errno {Libc.Errno}");
+            throw Libc.Failure($"kevent(EV_DELETE, fd {fd})");
     }
 
     /// <remarks>
@@ -64,7 +79,7 @@ internal sealed unsafe class KqueueEventLoop : EventLoop
         if (error != Libc.ESRCH)
         {
             _exits.Remove(child.Pid);
-            throw new InvalidOperationException($"kevent(EVFILT_PROC, pid {child.Pid}) failed: errno {error}");
+            throw Libc.Failure($"kevent(EVFILT_PROC, pid {child.Pid})", error);
         }
         AwaitZombie(child.Pid);
     }

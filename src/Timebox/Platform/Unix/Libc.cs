@@ -57,11 +57,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)] public static partial int open(byte* path, int flags, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
     [LibraryImport(Lib, SetLastError = true)] public static partial nint pread(int fd, byte* buffer, nint count, long offset);
+    [LibraryImport(Lib, SetLastError = true)] public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
     [LibraryImport(Lib, SetLastError = true)] public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlRegisters(int fd, int command, int argument);
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)] private static partial int FcntlAppleArm64(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
     [LibraryImport(Lib, SetLastError = true)] public static partial int access(byte* path, int mode);
     [LibraryImport(Lib, SetLastError = true)] public static partial byte* getcwd(byte* buffer, nuint size);
+    [LibraryImport(Lib)] public static partial byte* getenv(byte* name);
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)] private static partial int KillNative(int pid, int signal);
     [LibraryImport(Lib, SetLastError = true)] public static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport(Lib, SetLastError = true)] public static partial int ioctl(int fd, ulong request, void* argument);
@@ -83,6 +85,37 @@ internal static unsafe partial class Libc
     public static int PidfdSendSignal(int pidfd, int signal) => (int)syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0);
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    /// <summary>The system's words for <paramref name="errno"/> (strerror), such as "Too many open files".</summary>
+    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>
+    /// The failure of the call just made, in the system's words: "<paramref name="action"/> failed: Too many open files".
+    /// Its HResult is the errno, as in the IOExceptions of .NET's own file calls on Unix.
+    /// </summary>
+    public static IOException Failure(string action) => Failure(action, Errno);
+
+    /// <inheritdoc cref="Failure(string)"/>
+    public static IOException Failure(string action, int errno) => new($"{action} failed: {ErrorText(errno)}", errno);
+
+    public const int ENFILE = 23, EMFILE = 24, E2BIG = 7;
+
+    /// <summary>True when <paramref name="exception"/> (from .NET's own file calls, or <see cref="Failure(string)"/>) says the process or the system is out of descriptors.</summary>
+    public static bool IsDescriptorShortage(IOException exception) => exception.HResult is EMFILE or ENFILE;
+
+    /// <summary>
+    /// Why this process cannot make a pipe now (EMFILE, ENFILE, ...), or 0 when it can: names the cause that a failure
+    /// reported otherwise hides. The runtime gives each new thread a pipe, and reports a thread that could not have one
+    /// as out of memory.
+    /// </summary>
+    public static int DescriptorShortage()
+    {
+        var fds = stackalloc int[2];
+        if (CloexecPipe(fds) != 0) return Errno;
+        close(fds[0]);
+        close(fds[1]);
+        return 0;
+    }
 
     /// <summary>kill(2) with <paramref name="signal"/> in Timebox's (Linux) numbering, translated where the system numbers it otherwise.</summary>
     public static int kill(int pid, int signal) => KillNative(pid, NativeSignals.ToNative(signal));

@@ -5,8 +5,8 @@ internal static class MemoryLimits
 {
     // memory.oom_control (v1) and memory.events (v2) are where the kernel counts its OOM kills: a cgroup without them
     // could limit memory but not tell that the limit ended a process.
-    private static readonly Lazy<CgroupParent?> Parent = new(() => CgroupParent.Find("memory", "memory.oom_control", "memory.events"));
-    private static readonly Lazy<MemoryLimitMechanism> LazyMechanism = new(() =>
+    private static readonly RetryingLazy<CgroupParent?> Parent = new(() => CgroupParent.Find("memory", "memory.oom_control", "memory.events"));
+    private static readonly RetryingLazy<MemoryLimitMechanism> LazyMechanism = new(() =>
         OperatingSystem.IsLinux() && SpawnShim.Available && Parent.Value is not null ? MemoryLimitMechanism.MemoryCgroup : MemoryLimitMechanism.None);
 
     /// <summary>See <see cref="ResourceLimits.MemoryLimitMechanism"/>; found once, on first use.</summary>

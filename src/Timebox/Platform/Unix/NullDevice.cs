@@ -8,15 +8,15 @@ namespace Timebox.Platform.Unix;
 internal static unsafe class NullDevice
 {
     private const int OpenReadWrite = 2;
-    private static readonly Lazy<int> Descriptor = new(Open);
+    private static readonly RetryingLazy<int> Descriptor = new(Open);
 
-    /// <exception cref="IOException">/dev/null cannot be opened.</exception>
+    /// <exception cref="IOException">/dev/null cannot be opened (now: the next use tries again).</exception>
     public static int Fd => Descriptor.Value;
 
     private static int Open()
     {
         int fd;
         fixed (byte* path = "/dev/null\0"u8) fd = Libc.open(path, Libc.O_CLOEXEC | OpenReadWrite);
-        return fd >= 0 ? fd : throw new IOException($"opening /dev/null failed: errno {Libc.Errno}");
+        return fd >= 0 ? fd : throw Libc.Failure("opening /dev/null");
     }
 }

@@ -39,11 +39,20 @@ internal sealed class ParentExitGuardian
     {
         if (_current is { } running) return running;
         var fds = stackalloc int[2];
-        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw Libc.Failure("creating the parent-exit guardian's pipe");
         try
         {
             var shell = new Command("/bin/sh", "-c", Script).WithWorkingDirectory("/");
-            PosixSpawner.Spawn(shell, "/bin/sh", "/", EnvironmentBlock.Empty, fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out var pidfd);
+            int pidfd;
+            try
+            {
+                PosixSpawner.Spawn(shell, "/bin/sh", "/", EnvironmentBlock.Empty, fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out pidfd);
+            }
+            catch (CommandStartException exception)
+            {
+                // The run's start fails, in the run's name: the guardian's script is not what the caller asked to run.
+                throw new IOException($"starting the parent-exit guardian failed: {exception.Reason}", exception);
+            }
             // The outer shell exits as soon as the guardian subshell is started.
             if (pidfd >= 0) loop.Watch(pidfd, _ => { loop.Unwatch(pidfd); ExitStatus.Reap(pidfd); });
             var guardian = new ParentExitGuardian(fds[1]);

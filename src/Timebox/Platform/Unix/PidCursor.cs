@@ -12,14 +12,18 @@ namespace Timebox.Platform.Unix;
 /// </remarks>
 internal static unsafe class PidCursor
 {
-    private static readonly int LoadavgFd = OperatingSystem.IsLinux() ? Open() : -1;
+    // Opened on first use, and again on a later one while the host was out of descriptors (a host that was so once must
+    // not take the slow path for good); Unavailable where it cannot be opened.
+    private const int NotOpened = -1, Unavailable = -2;
+    private static int _loadavgFd = NotOpened;
 
     /// <summary>The last pid handed out, or null where it cannot be read (macOS, no /proc): callers then take their slow path.</summary>
     public static long? Read()
     {
-        if (LoadavgFd < 0) return null;
+        var fd = OperatingSystem.IsLinux() ? LoadavgFd() : -1;
+        if (fd < 0) return null;
         var buffer = stackalloc byte[128];
-        var length = (int)Libc.pread(LoadavgFd, buffer, 128, 0);
+        var length = (int)Libc.pread(fd, buffer, 128, 0);
         if (length <= 1) return null;
         var text = new ReadOnlySpan<byte>(buffer, length).TrimEnd((byte)'\n');
         var space = text.LastIndexOf((byte)' ');
@@ -32,8 +36,20 @@ internal static unsafe class PidCursor
         return pid;
     }
 
-    private static int Open()
+    private static int LoadavgFd()
     {
-        fixed (byte* path = "/proc/loadavg\0"u8) return Libc.open(path, Libc.O_CLOEXEC);
+        var fd = Volatile.Read(ref _loadavgFd);
+        if (fd != NotOpened) return fd;
+        fixed (byte* path = "/proc/loadavg\0"u8) fd = Libc.open(path, Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            if (Libc.Errno is not (Libc.EMFILE or Libc.ENFILE)) Interlocked.CompareExchange(ref _loadavgFd, Unavailable, NotOpened);
+            return -1;
+        }
+        // Loops on several threads may open it at once: one descriptor is kept.
+        var kept = Interlocked.CompareExchange(ref _loadavgFd, fd, NotOpened);
+        if (kept == NotOpened) return fd;
+        Libc.close(fd);
+        return kept;
     }
 }

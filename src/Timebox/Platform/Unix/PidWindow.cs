@@ -19,7 +19,10 @@ internal static class PidWindow
     // Threads take pids too; ten thousand creations a second is far above what a busy build machine sustains.
     private const double MaxCreationsPerSecond = 10_000;
 
-    private static readonly Lazy<int> PidMax = new(ReadPidMax);
+    // 0 until read, and read again on a later use while the host was out of descriptors; -1 where it cannot be read.
+    private static int _pidMax;
+
+    private static int PidMax => _pidMax != 0 ? _pidMax : _pidMax = ReadPidMax();
 
     /// <summary>
     /// A filter of the pids that processes created after <paramref name="first"/> (started at <paramref name="startTimestamp"/>)
@@ -28,9 +31,9 @@ internal static class PidWindow
     /// </summary>
     public static Func<int, bool>? After(int first, long startTimestamp, long? cursor)
     {
-        if (cursor is not { } last || last < first || PidMax.Value <= 0) return null;
+        if (cursor is not { } last || last < first || PidMax <= 0) return null;
         var age = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
-        if (age * MaxCreationsPerSecond >= PidMax.Value / 2.0) return null;
+        if (age * MaxCreationsPerSecond >= PidMax / 2.0) return null;
         return pid => pid >= first;
     }
 
@@ -42,7 +45,7 @@ internal static class PidWindow
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
-            return 0;
+            return exception is IOException io && Libc.IsDescriptorShortage(io) ? 0 : -1;
         }
     }
 }

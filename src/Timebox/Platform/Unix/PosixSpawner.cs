@@ -40,11 +40,12 @@ internal static unsafe class PosixSpawner
         {
             int error;
             int pid;
+            SpawnStep step;
             fixed (byte** argvPointer = argv)
-                error = SpawnShim.Run(pointers[0], argvPointer, envp, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, kept, options, out pid, out pidfd);
+                error = SpawnShim.Run(pointers[0], argvPointer, envp, command.WorkingDirectory is null ? null : pointers[1], stdin, stdout, stderr, kept, options, out pid, out pidfd, out step);
             // The block's arrays are pinned, not rooted: it must stay reachable until the child has exec'd.
             GC.KeepAlive(environment);
-            if (error != 0) throw StartError(command, path, error);
+            if (error != 0) throw StartError(command, path, error, step);
             return pid;
         }
 
@@ -96,7 +97,7 @@ internal static unsafe class PosixSpawner
                 fixed (byte** argvPointer = argv)
                     error = Libc.posix_spawn(&pid, pointers[0], actions, attr, argvPointer, envp);
                 GC.KeepAlive(environment);
-                if (error != 0) throw StartError(command, path, error);
+                if (error != 0) throw StartError(command, path, error, GuessStep(command.WorkingDirectory is null ? null : pointers[1], error));
                 if (OperatingSystem.IsMacOS())
                 {
                     // No pidfds: the child is held by its pid, which stays reserved until it is reaped (see ChildProcess).
@@ -108,8 +109,12 @@ internal static unsafe class PosixSpawner
                 // child when the host is PID 1 or SIGCHLD is ignored); its output is still in the pipes, its status is lost.
                 if (pidfd < 0 && Libc.Errno is var openError && openError != Libc.ESRCH)
                 {
+                    // Not held, it must not run; reaped at once, it leaves no zombie behind.
                     Libc.kill(pid, Signals.Kill);
-                    throw new CommandStartException(command, $"pidfd_open failed with errno {openError}; Timebox needs Linux 5.3 or later");
+                    ExitStatus.ReapByPid(pid);
+                    throw new CommandStartException(command, openError == Libc.ENOSYS
+                        ? "pidfd_open is missing: Timebox needs Linux 5.3 or later"
+                        : $"The program was started but could not be held: pidfd_open failed: {Libc.ErrorText(openError)}");
                 }
                 return pid;
             }
@@ -143,7 +148,7 @@ internal static unsafe class PosixSpawner
             var descriptor = command.InheritedDescriptors[i];
             // Checked here for a clear error; the child checks again (fcntl fails for a descriptor closed in between).
             if (descriptor > int.MaxValue || Libc.fcntl((int)descriptor, Libc.F_GETFD, 0) < 0)
-                throw new CommandStartException(command, $"Descriptor {descriptor} cannot be passed on: {Marshal.GetPInvokeErrorMessage(Libc.EBADF)}");
+                throw new CommandStartException(command, $"Descriptor {descriptor} cannot be passed on: {Libc.ErrorText(Libc.EBADF)}");
             kept[i] = (int)descriptor;
         }
         return kept;
@@ -170,22 +175,42 @@ internal static unsafe class PosixSpawner
         Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
     }
 
-    private static CommandStartException StartError(Command command, string path, int error) => error switch
+    private static CommandStartException StartError(Command command, string path, int error, SpawnStep step) => step switch
     {
-        Libc.ENOENT when command.WorkingDirectory is not null && !Directory.Exists(command.WorkingDirectory) =>
-            new WorkingDirectoryException(command, command.WorkingDirectory, "does not exist"),
-        // The program's path is checked by exec itself (see ProgramResolver); what it refused is told apart only now.
+        SpawnStep.WorkingDirectory => new WorkingDirectoryException(command, command.WorkingDirectory!, error switch
+        {
+            Libc.ENOENT => "does not exist",
+            Libc.ENOTDIR => "is not a directory",
+            _ => $"cannot be entered: {Libc.ErrorText(error)}",
+        }),
+        SpawnStep.Exec => ExecError(command, path, error),
+        SpawnStep.ChildSetup => new CommandStartException(command, $"The child could not be set up before exec: {Libc.ErrorText(error)}"),
+        _ => new CommandStartException(command, $"The child process could not be created: {Libc.ErrorText(error)}"),
+    };
+
+    // The program's path is checked by exec itself (see ProgramResolver); what it refused is told apart only now.
+    private static CommandStartException ExecError(Command command, string path, int error) => error switch
+    {
+        // The file is there: what exec did not find is the interpreter its #! line names (or the dynamic loader an
+        // executable names). The shell says "bad interpreter"; execvp, and so GNU timeout, "No such file or directory".
+        Libc.ENOENT when ProgramResolver.IsFile(path) => new ProgramNotFoundException(command, path, ScriptInterpreter.Read(path), Libc.ErrorText(error)),
         Libc.ENOENT or Libc.ENOTDIR => new ProgramNotFoundException(command, command.Program, []),
         Libc.EACCES when ProgramResolver.IsDirectory(path) => new ProgramNotExecutableException(command, path, "it is a directory"),
         Libc.EACCES => new ProgramNotExecutableException(command, path, "permission denied"),
         Libc.ENOEXEC => new ProgramNotExecutableException(command, path, "not an executable format") { IsExecFormatError = true },
-        // The errno as HResult, as .NET's own IOExceptions carry it on Unix: callers can tell resource exhaustion (EMFILE, EAGAIN) apart.
-        _ => new CommandStartException(command, $"posix_spawn failed with errno {error} ({Marshal.GetPInvokeErrorMessage(error)})",
-            new IOException(Marshal.GetPInvokeErrorMessage(error), error)),
+        Libc.E2BIG => new CommandStartException(command, $"The arguments and environment are too long for exec: {Libc.ErrorText(error)}"),
+        _ => new CommandStartException(command, $"exec of '{path}' failed: {Libc.ErrorText(error)}"),
     };
+
+    // posix_spawn reports an error from the child's chdir as it does one from exec: a working directory the host cannot
+    // enter itself is taken as the culprit, as the native shim would have reported it.
+    private static SpawnStep GuessStep(byte* workingDirectory, int error) =>
+        workingDirectory is not null && error is (Libc.ENOENT or Libc.ENOTDIR or Libc.EACCES) && Libc.access(workingDirectory, Libc.X_OK) != 0
+            ? SpawnStep.WorkingDirectory
+            : SpawnStep.Exec;
 
     private static void Check(int result)
     {
-        if (result != 0) throw new InvalidOperationException($"posix_spawn setup failed with errno {result}");
+        if (result != 0) throw Libc.Failure("setting up posix_spawn", result);
     }
 }

@@ -9,8 +9,8 @@ namespace Timebox.Platform.Unix;
 internal static class ProcessLimits
 {
     private const int CapSysAdmin = 21, CapSysResource = 24;
-    private static readonly Lazy<CgroupParent?> CgroupBase = new(() => CgroupParent.Find("pids", "pids.max", "pids.max"));
-    private static readonly Lazy<ProcessLimitMechanism> LazyMechanism = new(Probe);
+    private static readonly RetryingLazy<CgroupParent?> CgroupBase = new(() => CgroupParent.Find("pids", "pids.max", "pids.max"));
+    private static readonly RetryingLazy<ProcessLimitMechanism> LazyMechanism = new(Probe);
 
     /// <summary>See <see cref="ResourceLimits.ProcessLimitMechanism"/>; found once, on first use.</summary>
     public static ProcessLimitMechanism Mechanism => LazyMechanism.Value;
@@ -22,7 +22,10 @@ internal static class ProcessLimits
     /// True when the program will be exempt from RLIMIT_NPROC and may raise hard limits: it runs as root (real uid 0),
     /// or keeps CAP_SYS_RESOURCE or CAP_SYS_ADMIN across exec (ambient capabilities).
     /// </summary>
-    public static bool ProgramIsPrivileged { get; } = ReadPrivilege();
+    /// <exception cref="IOException">/proc/self/status cannot be read now (no descriptor left): the next use tries again.</exception>
+    public static bool ProgramIsPrivileged => Privilege.Value;
+
+    private static readonly RetryingLazy<bool> Privilege = new(ReadPrivilege);
 
     private static ProcessLimitMechanism Probe()
     {

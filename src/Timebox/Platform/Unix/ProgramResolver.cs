@@ -49,7 +49,7 @@ internal static unsafe class ProgramResolver
     public static bool IsDirectory(string path) => Access(path + "/.", Libc.F_OK);
 
     // What File.Exists answers (anything but a directory), for names that are not UTF-8 too.
-    private static bool IsFile(string path) => Access(path, Libc.F_OK) && !IsDirectory(path);
+    public static bool IsFile(string path) => Access(path, Libc.F_OK) && !IsDirectory(path);
 
     // Environment.CurrentDirectory would replace the bytes of a directory name that is not UTF-8.
     private static string HostDirectory()

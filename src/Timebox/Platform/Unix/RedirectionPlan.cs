@@ -135,7 +135,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
     private (int Read, int Write) Pipe()
     {
         var fds = stackalloc int[2];
-        if (Libc.CloexecPipe(fds) != 0) throw new IOException($"pipe failed: errno {Libc.Errno}");
+        if (Libc.CloexecPipe(fds) != 0) throw Libc.Failure("creating a pipe");
         return (fds[0], fds[1]);
     }
 }

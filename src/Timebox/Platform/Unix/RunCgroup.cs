@@ -60,7 +60,7 @@ internal sealed class RunCgroup : IContainment
             int fd;
             fixed (byte* path = Encoding.UTF8.GetBytes(Path.Combine(directory, "cgroup.procs") + "\0"))
                 fd = Libc.open(path, OpenWriteOnly | Libc.O_CLOEXEC);
-            if (fd < 0) throw new IOException($"Cannot open {directory}/cgroup.procs: errno {Libc.Errno}");
+            if (fd < 0) throw Libc.Failure($"opening {directory}/cgroup.procs");
             return new RunCgroup(parent, name, fd);
         }
         catch

@@ -84,6 +84,8 @@ internal sealed class RunCgroupSet
             {
                 var loop = EventLoop.Shared;
                 loop.Post(() => cgroups.ForEach(cgroup => cgroup.Remove(loop)));
+                // A host out of descriptors could make the cgroup another time: not an option this host lacks.
+                if (exception is IOException io && Libc.IsDescriptorShortage(io)) throw;
                 throw new UnsupportedOptionException(command, option, $"the run's cgroup could not be made in {parent.Directory} ({exception.Message})");
             }
         }

@@ -61,6 +61,9 @@ internal sealed unsafe partial class RunConfinement
                 "it must be set up between fork and exec, which needs the native spawn shim (libtimebox_spawn.so, built with gcc); posix_spawn cannot");
         }
         var options = limits is null ? SpawnOptions.Default : WithRlimits(command, limits);
+        // Only what is set up beyond a plain spawn needs the shared loop; read before that, so that a loop that cannot be
+        // had leaves nothing to undo, and a plain blocking run, which its own thread drives, never starts the loop's thread.
+        var loop = limits is null && !contained && !command.KillOnParentExit ? null : EventLoop.Shared;
         var subreaper = command.Containment == ContainmentMechanism.Subreaper ? SubreaperContainment.Begin() : null;
         RunCgroupSet? cgroups;
         try
@@ -75,12 +78,11 @@ internal sealed unsafe partial class RunConfinement
         if (subreaper is not null) environment = subreaper.Mark(environment);
         confinement = new RunConfinement(cgroups, subreaper);
         if (cgroups is not null) options = options with { CgroupProcsFds = cgroups.ProcsFds };
-        var loop = EventLoop.Shared;
         int pid;
         try
         {
             pid = command.KillOnParentExit
-                ? confinement.SpawnOnLoop(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options with { ParentDeathSignal = Signals.Kill }, out pidfd)
+                ? confinement.SpawnOnLoop(loop!, command, path, workingDirectory, environment, stdin, stdout, stderr, options with { ParentDeathSignal = Signals.Kill }, out pidfd)
                 : confinement.SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
         }
         catch
@@ -89,7 +91,7 @@ internal sealed unsafe partial class RunConfinement
             if (cgroups is not null)
             {
                 cgroups.CloseProcsFds();
-                loop.Post(() => cgroups.Remove(loop));
+                loop!.Post(() => cgroups.Remove(loop));
             }
             throw;
         }

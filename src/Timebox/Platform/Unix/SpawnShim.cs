@@ -10,28 +10,33 @@ namespace Timebox.Platform.Unix;
 internal static unsafe partial class SpawnShim
 {
     private const string Library = "timebox_spawn";
-    private const int ExpectedAbi = 5;
+    private const int ExpectedAbi = 6;
 
-    public static bool Available { get; } = Probe();
+    private static readonly RetryingLazy<bool> Presence = new(Probe);
+
+    /// <summary>True when the shim is here; found on first use.</summary>
+    /// <exception cref="IOException">It could not be loaded for want of a descriptor: it is not known yet, the next use looks again.</exception>
+    public static bool Available => Presence.Value;
 
     [LibraryImport(Library, EntryPoint = "timebox_spawn")]
-    private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, int* keptFds, int keptCount, SpawnOptions* options, int* pid, int* pidfd);
+    private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, int* keptFds, int keptCount, SpawnOptions* options, int* pid, int* pidfd, int* step);
 
     [LibraryImport(Library, EntryPoint = "timebox_spawn_abi")]
     private static partial int Abi();
 
     /// <summary>
-    /// Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included). <paramref name="keptFds"/>
-    /// (ascending, each 3 or more) stay open in the child; every other descriptor from 3 up is closed.
+    /// Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included) with the step that failed.
+    /// <paramref name="keptFds"/> (ascending, each 3 or more) stay open in the child; every other descriptor from 3 up is closed.
     /// </summary>
-    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, ReadOnlySpan<int> keptFds, in SpawnOptions options, out int pid, out int pidfd)
+    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, ReadOnlySpan<int> keptFds, in SpawnOptions options, out int pid, out int pidfd, out SpawnStep step)
     {
-        int childPid = 0, childPidfd = -1, error;
+        int childPid = 0, childPidfd = -1, failedStep = (int)SpawnStep.Exec, error;
         fixed (int* kept = keptFds)
         fixed (SpawnOptions* optionsPointer = &options)
-            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, kept, keptFds.Length, optionsPointer, &childPid, &childPidfd);
+            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, kept, keptFds.Length, optionsPointer, &childPid, &childPidfd, &failedStep);
         pid = childPid;
         pidfd = childPidfd;
+        step = (SpawnStep)failedStep;
         return error;
     }
 
@@ -44,6 +49,9 @@ internal static unsafe partial class SpawnShim
         }
         catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
         {
+            // Loading a library takes a descriptor too: one that could not be opened now is not known to be missing.
+            var shortage = Libc.DescriptorShortage();
+            if (shortage != 0) throw Libc.Failure("loading the native spawn shim", shortage);
             return false; // not built here (no C compiler): posix_spawn + pidfd_open it is
         }
     }

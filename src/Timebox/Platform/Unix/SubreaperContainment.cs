@@ -46,7 +46,7 @@ internal sealed partial class SubreaperContainment : IContainment
         lock (Gate)
         {
             if (_liveRuns == 0 && prctl(PrSetChildSubreaper, 1, 0, 0, 0) != 0)
-                throw new IOException($"prctl(PR_SET_CHILD_SUBREAPER) failed: errno {Libc.Errno}");
+                throw Libc.Failure("prctl(PR_SET_CHILD_SUBREAPER)");
             _liveRuns++;
         }
         return new SubreaperContainment(string.Create(CultureInfo.InvariantCulture,

@@ -170,7 +170,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
             FailOutput(exception);
             return;
         }
-        CheckOutputLimit(pump.Capture);
+        CheckCapture(pump.Capture);
         if (ended)
         {
             EndPump(pump);

@@ -186,7 +186,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
                     // Bytes read before a stop are kept; after the end of the run nothing is touched any more.
                     if (n == 0 || IsFinished) break;
                     reader.Accept(buffer, n);
-                    CheckOutputLimit(reader.Capture);
+                    CheckCapture(reader.Capture);
                 }
             }
         }
