@@ -27,8 +27,13 @@ if (args.Length > 3 && args[3] == "contained")
 LoadReferences(typeof(Command).Assembly, []);
 LoadReferences(typeof(Descriptors).Assembly, []);
 Console.Out.Flush();
-// So is the thread pool's first thread: the runtime ends the process (FailFast) when it cannot start it.
-Task.Run(static () => { }).Wait();
+// So are the thread pool's threads: the runtime ends the process ("Out of memory.") when it cannot start one it wants.
+// Eight are made to exist at once now, and kept as the pool's minimum, so that a busy machine's slow runs do not make the
+// pool inject a thread while the table is full.
+const int PoolThreads = 8;
+ThreadPool.SetMinThreads(PoolThreads, PoolThreads);
+using (var allStarted = new Barrier(PoolThreads))
+    Task.WaitAll(Enumerable.Range(0, PoolThreads).Select(_ => Task.Factory.StartNew(() => allStarted.SignalAndWait(), TaskCreationOptions.None)).ToArray());
 var warmUp = args.Length > 3 && args[3] == "warm" ? Attempt(command, mode) : "none";
 var standardStreams = StandardStreams();
 var before = Descriptors.Snapshot();

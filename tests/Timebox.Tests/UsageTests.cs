@@ -54,7 +54,8 @@ public sealed class UsageTests : ChildTest
         Assert.True(shell.Succeeded);
         Assert.InRange(shell.Usage!.TotalCpuTime, TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(5));
         Assert.Equal(Outcome.TimedOut, timedOut.Outcome);
-        Assert.InRange(timedOut.Usage!.TotalCpuTime, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(2));
+        // Some CPU time, however little a loaded machine gave the spinner in its second; not more than it had.
+        Assert.InRange(timedOut.Usage!.TotalCpuTime, TimeSpan.FromSeconds(0.05), TimeSpan.FromSeconds(2));
     }
 
     private async Task<(double User, double System, long PeakKib)> MeasureWithGnuTime(params string[] actions)

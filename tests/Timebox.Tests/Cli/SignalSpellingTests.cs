@@ -8,7 +8,10 @@ namespace Timebox.Tests.Cli;
 /// <c>-s SIGNAL</c> with every spelling in <see cref="SignalSpellings"/>, run through timebox and GNU timeout and compared
 /// case by case. Each tool runs the spellings in a few shell loops at once (one process per spelling would make the
 /// test as slow as a thousand test cases).
+/// It runs in the serial collection: its two thousand short runs would load the machine under every timing bound of the
+/// tests beside it.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed partial class SignalSpellingTests : CliTest
 {
     [Fact]
