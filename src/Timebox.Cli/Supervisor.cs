@@ -6,9 +6,10 @@ namespace Timebox.Cli;
 /// <summary>
 /// Runs one command the way GNU timeout does, and contains it fully: the command joins timebox's own new process
 /// group (so it keeps the terminal when timebox was started from a shell prompt); on timeout, or on a signal timebox
-/// receives, the signal goes to the command, to the group and, unless --group-only, to every descendant, even those
-/// that left the group (timebox is their subreaper); after -k, SIGKILL; once the command has ended after such a
-/// signal, whatever it left behind is killed. Everything happens on the main thread, which drives an event loop of its own.
+/// receives, the signal goes to the command and to the group, as GNU's does, and, unless --group-only, to descendants
+/// outside the group that nothing in the tree supervises (orphans timebox adopted as their subreaper; see
+/// <see cref="ProcessTree"/>); after -k, SIGKILL to all of them; once the command has ended after such a signal,
+/// whatever it left behind is killed. Everything happens on the main thread, which drives an event loop of its own.
 /// </summary>
 internal sealed class Supervisor
 {
@@ -76,7 +77,7 @@ internal sealed class Supervisor
             _signals.Dispose();
             return SupervisorResult.StartFailed(StartFailure.From(exception), _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         }
-        _tree = ProcessTree.OfThisProcess(_options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
+        _tree = ProcessTree.OfThisProcess(_pid, _options.Foreground ? null : HostProcess.ProcessGroup, descendants: !_options.GroupOnly);
         _loop.Post(Begin);
         _loop.RunUntil(() => _result is not null);
         _signals.Dispose();
@@ -186,7 +187,10 @@ internal sealed class Supervisor
         }
     }
 
-    /// <summary>GNU timeout's cleanup(): arm -k on the first signal, then signal the command, its group and (ours) every descendant.</summary>
+    /// <summary>
+    /// GNU timeout's cleanup(): arm -k on the first signal, then signal the command and its group; the tree adds the
+    /// descendants nothing supervises. SIGKILL reaches the whole tree.
+    /// </summary>
     private void Send(int signal)
     {
         if (_options.KillAfter > 0 && !_killAfterArmed && DurationParser.ToDelay(_options.KillAfter) is { } killAfter)
@@ -197,16 +201,25 @@ internal sealed class Supervisor
                 if (!_childExited) Send(Signals.Kill);
             });
         }
-        if (signal == Signals.Kill) _forced = true;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
 
-        Libc.PidfdSendSignal(_pidfd, signal);
         var toGroup = !_options.Foreground;
+        if (signal == Signals.Kill)
+        {
+            // Read before anything is killed: a command already dying of the first signal is not forced.
+            var commandDying = ProcessTable.IsDying(_pid);
+            // The tree never includes timebox itself: the only way to deliver SIGKILL to the group without dying of it.
+            if (!_options.GroupOnly || toGroup) _forced |= _tree!.Kill() > 0;
+            _forced |= Libc.PidfdSendSignal(_pidfd, signal) == 0 && !commandDying;
+            if (toGroup) _killedOwnGroup = true;
+            return;
+        }
+        // The tree first: it reads the process list before the command can die of the signal and orphan its children,
+        // which would then look unsupervised.
+        if (signal != 0 && !_options.GroupOnly) _tree!.Signal(signal);
+        Libc.PidfdSendSignal(_pidfd, signal);
         if (toGroup && IsCatchable(signal)) SendToOwnGroup(signal);
-        // The tree never includes timebox itself: the only way to deliver SIGKILL to the group without dying of it.
-        if (signal != 0 && (!_options.GroupOnly || (toGroup && !IsCatchable(signal)))) _tree!.SignalAll(signal);
-        if (toGroup && signal == Signals.Kill) _killedOwnGroup = true;
-        if (signal is not (Signals.Kill or Signals.Continue))
+        if (signal != Signals.Continue)
         {
             Libc.PidfdSendSignal(_pidfd, Signals.Continue);
             if (toGroup) SendToOwnGroup(Signals.Continue);
@@ -229,7 +242,7 @@ internal sealed class Supervisor
             _status = ExitStatus.Read(_pidfd);
         }
         // Whatever the command left behind after a timeout or a forwarded signal dies with it.
-        if ((_timedOut || _signalReceived) && !_options.GroupOnly && _tree!.SignalAll(Signals.Kill) > 0) _forced = true;
+        if ((_timedOut || _signalReceived) && !_options.GroupOnly && _tree!.Kill() > 0) _forced = true;
         if (_relays.Count > 0) _loop.Schedule(RelayDrain, Finish);
         TryFinish();
     }
