@@ -24,6 +24,9 @@ internal sealed class ProcessTable
     // (the kernel's short cut for a signal whose action is to terminate), so the process is dying from then on.
     private const ulong PendingKill = 1UL << (Signals.Kill - 1);
 
+    // Every signal whose default action is to terminate: all but CHLD, CONT, STOP, TSTP, TTIN, TTOU, URG and WINCH.
+    private const ulong FatalByDefault = ~((1UL << 16) | (1UL << 17) | (1UL << 18) | (1UL << 19) | (1UL << 20) | (1UL << 21) | (1UL << 22) | (1UL << 27));
+
     /// <remarks>
     /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
     /// least twice, and File.ReadAllText made each read several times slower, which the caller waits for on timeout.
@@ -59,13 +62,43 @@ internal sealed class ProcessTable
     {
         if (OperatingSystem.IsMacOS()) return false;
         Span<byte> path = stackalloc byte[32];
-        Span<byte> stat = stackalloc byte[1024];
+        Span<byte> stat = stackalloc byte[4096];
         var length = ReadStat(pid, path, stat);
         if (length < 0) return !Libc.IsResourceShortage(Libc.Errno);
         if (length == 0 || !TryParseStat(stat[..length], out var entry) || entry.Zombie) return true;
         // Fields 9 (flags) and 31 (pending signals) of proc(5), counted from the state (field 3).
         var fields = stat[(stat[..length].LastIndexOf((byte)')') + 2)..length];
-        return (Field(fields, 6) & ExitingFlag) != 0 || (Field(fields, 28) & PendingKill) != 0;
+        return (Field(fields, 6) & ExitingFlag) != 0 || (Field(fields, 28) & PendingKill) != 0 || HasFatalSignalPending(pid, path, stat);
+    }
+
+    // A signal whose default action ends the process, pending and neither ignored nor caught: the kernel's short cut
+    // above is not taken while the process blocks it (a shell between fork and exec does), and then it dies as soon as
+    // it unblocks it. /proc/PID/status has the process-wide pending set (ShdPnd) that the stat line lacks.
+    private static unsafe bool HasFatalSignalPending(int pid, Span<byte> path, Span<byte> buffer)
+    {
+        "/proc/"u8.CopyTo(path);
+        pid.TryFormat(path[6..], out var digits, provider: CultureInfo.InvariantCulture);
+        "/status\0"u8.CopyTo(path[(6 + digits)..]);
+        int fd;
+        fixed (byte* pathPointer = path) fd = Libc.open(pathPointer, Libc.O_CLOEXEC);
+        if (fd < 0) return false;
+        nint length;
+        fixed (byte* bufferPointer = buffer) length = Libc.read(fd, bufferPointer, buffer.Length);
+        Libc.close(fd);
+        if (length <= 0) return false;
+        var status = buffer[..(int)length];
+        var pending = Mask(status, "SigPnd:"u8) | Mask(status, "ShdPnd:"u8);
+        return (pending & FatalByDefault & ~Mask(status, "SigIgn:"u8) & ~Mask(status, "SigCgt:"u8)) != 0;
+    }
+
+    // The hexadecimal mask on the line of /proc/PID/status that starts with key; 0 if there is none.
+    private static ulong Mask(ReadOnlySpan<byte> status, ReadOnlySpan<byte> key)
+    {
+        var start = status.IndexOf(key);
+        if (start < 0) return 0;
+        var value = status[(start + key.Length)..].TrimStart((byte)'\t');
+        var end = value.IndexOf((byte)'\n');
+        return ulong.TryParse(end < 0 ? value : value[..end], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var mask) ? mask : 0;
     }
 
     private static IOException ShortageError(int pid)
