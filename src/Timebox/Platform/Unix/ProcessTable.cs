@@ -74,19 +74,11 @@ internal sealed class ProcessTable
     // A signal whose default action ends the process, pending and neither ignored nor caught: the kernel's short cut
     // above is not taken while the process blocks it (a shell between fork and exec does), and then it dies as soon as
     // it unblocks it. /proc/PID/status has the process-wide pending set (ShdPnd) that the stat line lacks.
-    private static unsafe bool HasFatalSignalPending(int pid, Span<byte> path, Span<byte> buffer)
+    private static bool HasFatalSignalPending(int pid, Span<byte> path, Span<byte> buffer)
     {
-        "/proc/"u8.CopyTo(path);
-        pid.TryFormat(path[6..], out var digits, provider: CultureInfo.InvariantCulture);
-        "/status\0"u8.CopyTo(path[(6 + digits)..]);
-        int fd;
-        fixed (byte* pathPointer = path) fd = Libc.open(pathPointer, Libc.O_CLOEXEC);
-        if (fd < 0) return false;
-        nint length;
-        fixed (byte* bufferPointer = buffer) length = Libc.read(fd, bufferPointer, buffer.Length);
-        Libc.close(fd);
+        var length = ReadProcFile(pid, "/status\0"u8, path, buffer);
         if (length <= 0) return false;
-        var status = buffer[..(int)length];
+        var status = buffer[..length];
         var pending = Mask(status, "SigPnd:"u8) | Mask(status, "ShdPnd:"u8);
         return (pending & FatalByDefault & ~Mask(status, "SigIgn:"u8) & ~Mask(status, "SigCgt:"u8)) != 0;
     }
@@ -108,11 +100,14 @@ internal sealed class ProcessTable
             $"Reading /proc/{pid}/stat failed: {Marshal.GetPInvokeErrorMessage(errno)}"));
     }
 
-    private static unsafe int ReadStat(int pid, Span<byte> path, Span<byte> buffer)
+    private static int ReadStat(int pid, Span<byte> path, Span<byte> buffer) => ReadProcFile(pid, "/stat\0"u8, path, buffer);
+
+    // Reads /proc/PID/FILE (file: "/stat\0", "/status\0") into buffer; the length read, or -1 with errno set.
+    private static unsafe int ReadProcFile(int pid, ReadOnlySpan<byte> file, Span<byte> path, Span<byte> buffer)
     {
         "/proc/"u8.CopyTo(path);
         pid.TryFormat(path[6..], out var digits, provider: CultureInfo.InvariantCulture);
-        "/stat\0"u8.CopyTo(path[(6 + digits)..]);
+        file.CopyTo(path[(6 + digits)..]);
         int fd;
         fixed (byte* pathPointer = path) fd = Libc.open(pathPointer, Libc.O_CLOEXEC);
         if (fd < 0) return -1;
