@@ -6,10 +6,11 @@ namespace Timebox.Cli;
 /// <summary>
 /// Runs one command the way GNU timeout does, on the library's engine (<see cref="HostedRun"/>), and contains it fully:
 /// the command joins timebox's own new process group (so it keeps the terminal when timebox was started from a shell
-/// prompt); on timeout, or on a signal timebox receives, the signal goes to the command, to the group and, unless
-/// --group-only, to every descendant, even those that left the group (timebox is their subreaper); after -k, SIGKILL;
-/// once the command has ended after such a signal, whatever it left behind is killed. Everything happens on the main
-/// thread, which drives the run's event loop.
+/// prompt); on timeout, or on a signal timebox receives, the signal goes to the command and to the group, as GNU's does,
+/// and, unless --group-only, to descendants outside the group that nothing in the tree supervises (orphans timebox
+/// adopted as their subreaper; see <see cref="ProcessTree"/>); after -k, SIGKILL to all of them; once the command has
+/// ended after such a signal, whatever it left behind is killed. Everything happens on the main thread, which drives
+/// the run's event loop.
 /// </summary>
 internal sealed class Supervisor
 {
@@ -213,14 +214,13 @@ internal sealed class Supervisor
         if (signal == Signals.Kill) _phase = Phase.Killed;
         else if (_phase == Phase.Running) _phase = Phase.Signalled;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
-        _run.Signal(signal);
+        if (_run.Signal(signal)) _forced = true;
     }
 
     // main(): waitpid has returned.
     private void OnCommandExited()
     {
         if (CommandEnded) return;
-        _forced = _phase == Phase.Killed;
         _status = _run.ReadExit();
         // Whatever the command left behind after a timeout or a forwarded signal dies with it.
         if (_cause is not null && _run.KillLeftovers()) _forced = true;

@@ -38,7 +38,11 @@ public sealed class RunResult : IDisposable
     /// <summary>The signal that ended the main process (for example 15 after a graceful timeout, 9 when it had to be killed); otherwise null.</summary>
     public int? Signal { get; }
 
-    /// <summary>True when SIGKILL had to be sent because something in the tree outlived the grace period.</summary>
+    /// <summary>
+    /// True when SIGKILL ended a process of the tree that the termination signal had not: one that outlived the grace
+    /// period, or that was still running (not already dying of the signal) when the main process ended and the rest of
+    /// the tree was killed. Processes that were already exiting, or hit by a fatal signal, do not count.
+    /// </summary>
     public bool Forced { get; }
 
     /// <summary>

@@ -87,6 +87,42 @@ public sealed class TerminationTests : ChildTest
     }
 
     [Fact]
+    public async Task A_job_in_a_process_group_of_its_own_is_left_to_its_shell_then_killed_once_the_shell_has_ended()
+    {
+        // bash's job control gives the job a group of its own. The first signal goes where GNU timeout sends it, to the
+        // main process and its group, so only bash could pass it on; bash dies of it instead, and the job, which never
+        // had SIGTERM, is killed then: that SIGKILL is what ended it, so the run is Forced.
+        var log = Path.Combine(Path.GetTempPath(), $"timebox-job-{Guid.NewGuid():N}.log");
+        var job = log + ".sh";
+        File.WriteAllText(job, $"trap 'echo TERM >> {log}; exit 0' TERM; sleep 100 & echo $$ >> {log}; wait\n");
+        try
+        {
+            await using var process = Program("bash", "-c", $"set -m; sh {job} & wait").WithTimeout(Generous).WithGracePeriod(Grace).Start();
+            var deadline = DateTime.UtcNow + Generous;
+            while (!File.Exists(log) || !File.ReadAllText(log).EndsWith('\n'))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The job did not start.");
+                Thread.Sleep(10);
+            }
+            process.Terminate();
+            var result = await process.WaitAsync();
+            var lines = File.ReadAllLines(log);
+            var jobGroup = int.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture);
+
+            Assert.Equal(Outcome.Canceled, result.Outcome);
+            Assert.Equal(Signals.Terminate, result.Signal);
+            Assert.True(result.Forced);
+            Assert.DoesNotContain("TERM", lines);
+            Assert.Empty(Proc.LiveMembersOf(jobGroup));
+        }
+        finally
+        {
+            File.Delete(log);
+            File.Delete(job);
+        }
+    }
+
+    [Fact]
     public async Task Zero_grace_kills_at_once()
     {
         var result = await Child("hold").WithTimeout(Deadline).WithGracePeriod(TimeSpan.Zero).RunAsync();

@@ -118,10 +118,16 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     /// <summary>What <see cref="IRunControl.Signal"/> asks for, while the run has not finished.</summary>
     protected abstract void SignalProcesses(int signal, bool entireGroup);
 
-    /// <summary>Asks the whole tree to stop (the command's termination signal); false when the platform has no graceful step to wait for.</summary>
+    /// <summary>
+    /// Asks the tree to stop: the command's termination signal where GNU timeout sends it (the main process and its group,
+    /// plus what nothing in the tree supervises; see <c>ProcessTree</c>); false when the platform has no graceful step to wait for.
+    /// </summary>
     protected abstract bool SignalGracefully();
 
-    /// <summary>Kills every process of the tree now; true if any was still alive.</summary>
+    /// <summary>
+    /// Kills every process of the tree now; true if that ended any process that was not already dying of the graceful
+    /// signal (or exiting by itself): what <see cref="RunResult.Forced"/> reports.
+    /// </summary>
     protected abstract bool KillTree();
 
     /// <summary>Reads <paramref name="reader"/>'s pipe again after a pause.</summary>

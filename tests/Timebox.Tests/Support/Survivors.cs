@@ -173,6 +173,10 @@ public static class Proc
     public static IReadOnlyList<int> LiveMembersOf(int group) =>
         AllStats().Where(s => s.Group == group && s.State is not ('Z' or 'X')).Select(s => s.Pid).ToList();
 
+    /// <summary>The live (non-zombie) members of any of <paramref name="groups"/>, read once, with no waiting.</summary>
+    public static IReadOnlyList<int> LiveMembersOf(IReadOnlySet<int> groups) =>
+        AllStats().Where(s => groups.Contains(s.Group) && s.State is not ('Z' or 'X')).Select(s => s.Pid).ToList();
+
     /// <summary>How many threads of <paramref name="pid"/> have not exited yet, read once, with no waiting (0 once it is gone).</summary>
     public static int LiveThreadsOf(int pid)
     {

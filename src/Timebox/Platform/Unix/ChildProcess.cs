@@ -23,10 +23,11 @@ internal sealed class ChildProcess(int pid, int pidfd)
     /// <summary>Keeps the wait status that came with the exit event (macOS NOTE_EXITSTATUS): it stays known even if someone else reaps the child.</summary>
     public void ReportExit(int waitStatus) => _reportedWaitStatus = waitStatus;
 
-    public void Signal(int signal)
+    /// <summary>Sends <paramref name="signal"/>; true when it was delivered (to the child, or to its zombie).</summary>
+    public bool Signal(int signal)
     {
-        if (OperatingSystem.IsMacOS()) Libc.kill(Pid, signal);
-        else if (Pidfd >= 0) Libc.PidfdSendSignal(Pidfd, signal);
+        if (OperatingSystem.IsMacOS()) return Libc.kill(Pid, signal) == 0;
+        return Pidfd >= 0 && Libc.PidfdSendSignal(Pidfd, signal) == 0;
     }
 
     /// <summary>How the child ended, without reaping it. Call once the event loop has reported its exit.</summary>

@@ -34,10 +34,11 @@ internal readonly struct HeldProcess
         return pidfd >= 0;
     }
 
-    public void Signal(int signal)
+    /// <summary>Sends <paramref name="signal"/>; true when it was delivered (a zombie counts), false when the process is gone.</summary>
+    public bool Signal(int signal)
     {
-        if (!OperatingSystem.IsMacOS()) Libc.PidfdSendSignal(_pidfd, signal);
-        else if (DarwinProcessList.StartTimeOf(_pid) == _startTime) Libc.kill(_pid, signal);
+        if (!OperatingSystem.IsMacOS()) return Libc.PidfdSendSignal(_pidfd, signal) == 0;
+        return DarwinProcessList.StartTimeOf(_pid) == _startTime && Libc.kill(_pid, signal) == 0;
     }
 
     /// <summary>Linux: the pidfd, which becomes readable when the process exits.</summary>

@@ -8,7 +8,8 @@ namespace Timebox.Platform.Unix;
 /// and the termination path every run shares (<see cref="ProcessTree"/>: whom a signal reaches, the sweep of what is
 /// left, holding processes so that no recycled pid is signalled). The CLI decides when to act, in GNU timeout's steps;
 /// this decides how, so that a fix to termination reaches the library's runs and the CLI alike: the first signal and the
-/// kill go through <see cref="ProcessTree.SignalAll"/>, as <see cref="UnixRun"/>'s graceful step and kill do. Its
+/// kill go through <see cref="ProcessTree.Signal"/> and <see cref="ProcessTree.Kill"/>, as <see cref="UnixRun"/>'s
+/// graceful step and kill do. Its
 /// vocabulary is <see cref="HostedRunOptions"/> and <see cref="ExitStatus"/>; running a command, the CLI needs no other internal.
 /// </summary>
 /// <remarks>
@@ -56,7 +57,7 @@ internal sealed class HostedRun
             pid = Spawn(script, stdout, stderr, spawnOptions, out pidfd);
         }
         _command = new ChildProcess(pid, pidfd);
-        _tree = ProcessTree.OfThisProcess(_options.HostGroup, descendants: _options.WholeTree);
+        _tree = ProcessTree.OfThisProcess(pid, _options.HostGroup, descendants: _options.WholeTree);
     }
 
     /// <summary>
@@ -109,21 +110,34 @@ internal sealed class HostedRun
     public void RunUntil(Func<bool> finished) => _loop.RunUntil(finished);
 
     /// <summary>
-    /// GNU timeout's cleanup() sends: <paramref name="signal"/> to the command, to the host's process group (unless
-    /// --foreground) and, unless only the group is to be reached, to every descendant, even one that left the group;
-    /// then SIGCONT, so that stopped processes act on it. SIGKILL reaches the group's other members through the tree, the
-    /// only way to kill them without killing this process before it has reported.
+    /// GNU timeout's cleanup() sends: <paramref name="signal"/> to the command and to the host's process group (unless
+    /// --foreground), as GNU's does, and, unless only the group is to be reached, to the descendants outside the group
+    /// that nothing in the tree supervises (see <see cref="ProcessTree.Signal"/>); then SIGCONT, so that stopped processes
+    /// act on it. SIGKILL reaches the whole tree, and the group's other members, through <see cref="ProcessTree.Kill"/>: the
+    /// only way to kill them without killing this process before it has reported. Returns true when SIGKILL ended a
+    /// process that was not already dying of an earlier signal (what makes the run forced).
     /// </summary>
-    public void Signal(int signal)
+    public bool Signal(int signal)
     {
-        _command!.Signal(signal);
         var toGroup = _options.HostGroup is not null;
+        if (signal == Signals.Kill)
+        {
+            // Read before anything is killed: a command already dying of the first signal is not forced.
+            var commandDying = ProcessTable.IsDying(_command!.Pid);
+            var forced = (_options.WholeTree || toGroup) && _tree!.Kill() > 0;
+            forced |= _command.Signal(signal) && !commandDying;
+            if (toGroup) KilledHostGroup = true;
+            return forced;
+        }
+        // The tree first: it reads the process list before the command can die of the signal and orphan its children,
+        // which would then look unsupervised.
+        if (signal != 0 && _options.WholeTree) _tree!.Signal(signal);
+        _command!.Signal(signal);
         if (toGroup && IsCatchable(signal)) SignalHostGroup(signal);
-        if (signal != 0 && (_options.WholeTree || (toGroup && !IsCatchable(signal)))) _tree!.SignalAll(signal);
-        if (toGroup && signal == Signals.Kill) KilledHostGroup = true;
-        if (signal is Signals.Kill or Signals.Continue) return;
+        if (signal == Signals.Continue) return false;
         _command.Signal(Signals.Continue);
         if (toGroup) SignalHostGroup(Signals.Continue);
+        return false;
     }
 
     /// <summary>True when <paramref name="signal"/> went to the host's group, so that its arrival here is our own sending coming back.</summary>
@@ -136,8 +150,8 @@ internal sealed class HostedRun
         return _command!.ReadExitStatus();
     }
 
-    /// <summary>Kills whatever the command left behind (unless only the group is reached); true if anything was still alive.</summary>
-    public bool KillLeftovers() => _options.WholeTree && _tree!.SignalAll(Signals.Kill) > 0;
+    /// <summary>Kills whatever the command left behind (unless only the group is reached); true if that ended a process that was not already dying.</summary>
+    public bool KillLeftovers() => _options.WholeTree && _tree!.Kill() > 0;
 
     /// <summary>Reaps every ended child but the command: orphans adopted as subreaper (the host's SIGCHLD).</summary>
     public void ReapAdopted() => ReapChildren(keep: _command?.Pid ?? 0);

@@ -14,6 +14,7 @@ internal static unsafe partial class Libc
     // The values both systems share are constants; where macOS numbers differently, the value is chosen once for the
     // system this runs on, so that Linux keeps its own numbers exactly.
     public const int EPERM = 1, EINTR = 4, ESRCH = 3, ENOSYS = 38, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10, ENOTDIR = 20, EBADF = 9;
+    public const int ENOMEM = 12, ENFILE = 23, EMFILE = 24;
     public static readonly int EAGAIN = OperatingSystem.IsMacOS() ? 35 : 11;
     public static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
     public static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
@@ -65,6 +66,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)] public static partial byte* getcwd(byte* buffer, nuint size);
     [LibraryImport(Lib)] public static partial byte* getenv(byte* name);
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)] private static partial int KillNative(int pid, int signal);
+    [LibraryImport(Lib)] public static partial int getpgrp();
     [LibraryImport(Lib, SetLastError = true)] public static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport(Lib, SetLastError = true)] public static partial int ioctl(int fd, ulong request, void* argument);
     [LibraryImport(Lib, SetLastError = true)] private static partial long syscall(long number, long a, long b, long c, long d);
@@ -98,7 +100,7 @@ internal static unsafe partial class Libc
     /// <inheritdoc cref="Failure(string)"/>
     public static IOException Failure(string action, int errno) => new($"{action} failed: {ErrorText(errno)}", errno);
 
-    public const int ENFILE = 23, EMFILE = 24, E2BIG = 7;
+    public const int E2BIG = 7;
 
     /// <summary>True when <paramref name="exception"/> (from .NET's own file calls, or <see cref="Failure(string)"/>) says the process or the system is out of descriptors.</summary>
     public static bool IsDescriptorShortage(IOException exception) => exception.HResult is EMFILE or ENFILE;
@@ -116,6 +118,9 @@ internal static unsafe partial class Libc
         close(fds[1]);
         return 0;
     }
+
+    /// <summary>True for the errors that mean this process ran out of descriptors or kernel memory, not that the target is gone.</summary>
+    public static bool IsResourceShortage(int errno) => errno is EMFILE or ENFILE or ENOMEM;
 
     /// <summary>kill(2) with <paramref name="signal"/> in Timebox's (Linux) numbering, translated where the system numbers it otherwise.</summary>
     public static int kill(int pid, int signal) => KillNative(pid, NativeSignals.ToNative(signal));

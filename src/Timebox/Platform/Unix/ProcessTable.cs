@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Timebox.Platform.Unix;
 
@@ -16,11 +17,22 @@ internal sealed class ProcessTable
 
     private ProcessTable(Dictionary<int, Entry> entries) => _entries = entries;
 
+    // PF_EXITING in the flags field of /proc/PID/stat: the process has begun its exit.
+    private const ulong ExitingFlag = 0x4;
+
+    // SIGKILL in the pending-signal field: set at once in every thread of a process that a fatal signal has just hit
+    // (the kernel's short cut for a signal whose action is to terminate), so the process is dying from then on.
+    private const ulong PendingKill = 1UL << (Signals.Kill - 1);
+
+    // Every signal whose default action is to terminate: all but CHLD, CONT, STOP, TSTP, TTIN, TTOU, URG and WINCH.
+    private const ulong FatalByDefault = ~((1UL << 16) | (1UL << 17) | (1UL << 18) | (1UL << 19) | (1UL << 20) | (1UL << 21) | (1UL << 22) | (1UL << 27));
+
     /// <remarks>
     /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
     /// least twice, and File.ReadAllText made each read several times slower, which the caller waits for on timeout.
     /// </remarks>
     /// <param name="include">Which pids to read (null: all); the others are skipped by their /proc entry's name alone.</param>
+    /// <exception cref="IOException">This process is out of descriptors or memory: the list would be incomplete.</exception>
     public static unsafe ProcessTable Read(Func<int, bool>? include = null)
     {
         if (OperatingSystem.IsMacOS()) return new ProcessTable(DarwinProcessList.Read());
@@ -33,6 +45,7 @@ internal sealed class ProcessTable
             if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
             if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || include?.Invoke(pid) == false) continue;
             var length = ReadStat(pid, path, stat);
+            if (length < 0 && Libc.IsResourceShortage(Libc.Errno)) throw ShortageError(pid);
             // Exited while we were reading (nothing to signal), or a line we cannot parse.
             if (length <= 0 || !TryParseStat(stat[..length], out var entry)) continue;
             table._entries[pid] = entry;
@@ -40,11 +53,61 @@ internal sealed class ProcessTable
         return table;
     }
 
-    private static unsafe int ReadStat(int pid, Span<byte> path, Span<byte> buffer)
+    /// <summary>
+    /// True when <paramref name="pid"/> is gone, a zombie, already exiting, or hit by a fatal signal it has not acted on
+    /// yet: a SIGKILL now would not be what ends it. False when it would (also when its state cannot be read for want of
+    /// descriptors: then the kill is counted as needed). Always false on macOS, which has no /proc.
+    /// </summary>
+    public static bool IsDying(int pid)
+    {
+        if (OperatingSystem.IsMacOS()) return false;
+        Span<byte> path = stackalloc byte[32];
+        Span<byte> stat = stackalloc byte[4096];
+        var length = ReadStat(pid, path, stat);
+        if (length < 0) return !Libc.IsResourceShortage(Libc.Errno);
+        if (length == 0 || !TryParseStat(stat[..length], out var entry) || entry.Zombie) return true;
+        // Fields 9 (flags) and 31 (pending signals) of proc(5), counted from the state (field 3).
+        var fields = stat[(stat[..length].LastIndexOf((byte)')') + 2)..length];
+        return (Field(fields, 6) & ExitingFlag) != 0 || (Field(fields, 28) & PendingKill) != 0 || HasFatalSignalPending(pid, path, stat);
+    }
+
+    // A signal whose default action ends the process, pending and neither ignored nor caught: the kernel's short cut
+    // above is not taken while the process blocks it (a shell between fork and exec does), and then it dies as soon as
+    // it unblocks it. /proc/PID/status has the process-wide pending set (ShdPnd) that the stat line lacks.
+    private static bool HasFatalSignalPending(int pid, Span<byte> path, Span<byte> buffer)
+    {
+        var length = ReadProcFile(pid, "/status\0"u8, path, buffer);
+        if (length <= 0) return false;
+        var status = buffer[..length];
+        var pending = Mask(status, "SigPnd:"u8) | Mask(status, "ShdPnd:"u8);
+        return (pending & FatalByDefault & ~Mask(status, "SigIgn:"u8) & ~Mask(status, "SigCgt:"u8)) != 0;
+    }
+
+    // The hexadecimal mask on the line of /proc/PID/status that starts with key; 0 if there is none.
+    private static ulong Mask(ReadOnlySpan<byte> status, ReadOnlySpan<byte> key)
+    {
+        var start = status.IndexOf(key);
+        if (start < 0) return 0;
+        var value = status[(start + key.Length)..].TrimStart((byte)'\t');
+        var end = value.IndexOf((byte)'\n');
+        return ulong.TryParse(end < 0 ? value : value[..end], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var mask) ? mask : 0;
+    }
+
+    private static IOException ShortageError(int pid)
+    {
+        var errno = Libc.Errno;
+        return new IOException(string.Create(CultureInfo.InvariantCulture,
+            $"Reading /proc/{pid}/stat failed: {Marshal.GetPInvokeErrorMessage(errno)}"));
+    }
+
+    private static int ReadStat(int pid, Span<byte> path, Span<byte> buffer) => ReadProcFile(pid, "/stat\0"u8, path, buffer);
+
+    // Reads /proc/PID/FILE (file: "/stat\0", "/status\0") into buffer; the length read, or -1 with errno set.
+    private static unsafe int ReadProcFile(int pid, ReadOnlySpan<byte> file, Span<byte> path, Span<byte> buffer)
     {
         "/proc/"u8.CopyTo(path);
         pid.TryFormat(path[6..], out var digits, provider: CultureInfo.InvariantCulture);
-        "/stat\0"u8.CopyTo(path[(6 + digits)..]);
+        file.CopyTo(path[(6 + digits)..]);
         int fd;
         fixed (byte* pathPointer = path) fd = Libc.open(pathPointer, Libc.O_CLOEXEC);
         if (fd < 0) return -1;
@@ -76,6 +139,30 @@ internal sealed class ProcessTable
         entry = new(parent, group, stateEnd == 1 && fields[0] is (byte)'Z' or (byte)'X', StartTime: 0);
         return true;
     }
+
+    // The unsigned decimal field at index (0: the state) of the space-separated fields; 0 if absent.
+    private static ulong Field(ReadOnlySpan<byte> fields, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            var space = fields.IndexOf((byte)' ');
+            if (space < 0) return 0;
+            fields = fields[(space + 1)..];
+        }
+        var end = fields.IndexOfAny((byte)' ', (byte)'\n');
+        return ulong.TryParse(end < 0 ? fields : fields[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+    }
+
+    /// <summary>The process group <paramref name="pid"/> had in this snapshot, or null when it is not in it.</summary>
+    public int? GroupOf(int pid) => _entries.TryGetValue(pid, out var entry) ? entry.Group : null;
+
+    /// <summary>
+    /// The processes of <paramref name="live"/> (a <see cref="LiveTree"/> of this snapshot) that are outside process group
+    /// <paramref name="group"/> and whose parent is not in <paramref name="live"/>: no process of the tree is there to
+    /// pass a signal on to them (their parent died and they were adopted, by init, a subreaper or this process).
+    /// </summary>
+    public IEnumerable<int> Unsupervised(HashSet<int> live, int group) =>
+        live.Where(pid => _entries.TryGetValue(pid, out var entry) && entry.Group != group && !live.Contains(entry.Parent));
 
     /// <summary>The start time <paramref name="pid"/> had in this snapshot (macOS), or 0.</summary>
     public long StartTimeOf(int pid) => _entries.TryGetValue(pid, out var entry) ? entry.StartTime : 0;

@@ -8,10 +8,31 @@ namespace Timebox.Platform.Unix;
 /// root is the leader, whose pid is also the group id; it stays unreaped until the run finishes, so the group id cannot
 /// be reused while we signal it. For the timebox CLI the root is this process itself, which is never signalled.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Which processes get the first signal, and why. <see cref="Signal"/> sends it where GNU timeout sends it: to the command
+/// and its process group. A process of the tree outside that group gets it directly only when no live process of the
+/// tree is its parent: it was orphaned (adopted by this process as subreaper, or by init and found through containment),
+/// so nothing in the tree is left to pass the signal on. Every other process outside the group has a supervisor in the
+/// tree (a nested timebox or timeout, make, a shell with job control, a test runner): that one decides what its children
+/// get, and gets the grace period to do it. Sending to them directly, as a sweep of every descendant would, broke nested
+/// supervisors: <c>timebox -s ALRM 30 timebox -s USR1 25 job</c> must let the inner one time out and send USR1 to
+/// <c>job</c>, whose trap then runs; the sweep sent ALRM straight to <c>job</c>, which died of it.
+/// </para>
+/// <para>
+/// Nothing survives all the same: <see cref="Kill"/>, after the grace period, and as soon as the command has ended after
+/// the first signal, stops and SIGKILLs everything left (cgroup.kill first where containment has it). Every process
+/// the first signal found is held, so the kill still finds it after its parent died and it was reparented away.
+/// </para>
+/// </remarks>
 internal sealed class ProcessTree : IDisposable
 {
     private const int MaxFreezeRounds = 32;
     private const int NoGroup = -1;
+
+    // Without stopping, a read is complete only when no pid was handed out while it ran. A tree that forks without
+    // pause never gives one: a few reads find what exists, and what it forks later descends from what was found.
+    private const int MaxSurveyRounds = 4;
 
     // How long a kill waits for its processes to be gone before it returns (see PidfdEnd.WaitAll).
     private static readonly TimeSpan KillSettleBound = TimeSpan.FromMilliseconds(250);
@@ -19,23 +40,28 @@ internal sealed class ProcessTree : IDisposable
     private readonly Dictionary<int, HeldProcess> _descendants = [];
     private readonly ChildProcess? _leader;
     private readonly IContainment? _containment;
-    private readonly int _rootPid, _group;
+    private readonly int _rootPid, _group, _command;
     private readonly bool _includeRootDescendants;
     private readonly long _created = Stopwatch.GetTimestamp();
 
-    // The tree as the last sweep left it: every live process it found (frozen then), and the pid cursor read while they
-    // were frozen. While the cursor has not moved, no process was created since, so the tree is still those processes,
-    // less the ones that have ended: a later sweep needs no new read of the process list. A new run starts from its
-    // leader, with the cursor at the leader's own pid.
+    // The tree as the last complete read left it: every live process it found, and the pid cursor read right after.
+    // While the cursor has not moved, no process was created since, so the tree is still those processes, less the ones
+    // that have ended: a later sweep needs no new read of the process list. A new run starts from its leader, with the
+    // cursor at the leader's own pid.
     private HashSet<int> _lastLive = [];
     private long? _quietMark;
+
+    // Processes the last read found but could not hold, for want of a descriptor for their pidfd: signalled by pid, on
+    // the word of a read made a moment before (and, once stopped, a process cannot exit, so its pid cannot be reused).
+    // Forgotten at the next read.
+    private readonly HashSet<int> _byPid = [];
 
     /// <summary>
     /// The tree of a run: its leader, the leader's process group and their descendants, plus, when the run is contained,
     /// every process <paramref name="containment"/> knows to be the run's and their descendants.
     /// </summary>
     public ProcessTree(ChildProcess leader, IContainment? containment)
-        : this(leader.Pid, leader, leader.Pid, includeRootDescendants: true)
+        : this(leader.Pid, leader, leader.Pid, command: leader.Pid, includeRootDescendants: true)
     {
         _containment = containment;
         _lastLive = [leader.Pid];
@@ -43,92 +69,144 @@ internal sealed class ProcessTree : IDisposable
     }
 
     // A null leader means the root is this process.
-    private ProcessTree(int rootPid, ChildProcess? leader, int group, bool includeRootDescendants)
+    private ProcessTree(int rootPid, ChildProcess? leader, int group, int command, bool includeRootDescendants)
     {
+        DescriptorReserve.Fill();
         _rootPid = rootPid;
         _leader = leader;
         _group = group;
+        _command = command;
         _includeRootDescendants = includeRootDescendants;
     }
 
     /// <summary>
-    /// What this process started: the other members of process group <paramref name="group"/> (null for none) and, with
-    /// <paramref name="descendants"/>, every descendant (a child subreaper gets orphans back, so they stay descendants).
-    /// This process itself is never signalled.
+    /// What this process started: its <paramref name="command"/>, the other members of process group
+    /// <paramref name="group"/> (null for none) and, with <paramref name="descendants"/>, every descendant (a child
+    /// subreaper gets orphans back, so they stay descendants). This process itself is never signalled; the command and
+    /// the group are the caller's to signal (see <see cref="Signal"/>).
     /// </summary>
-    public static ProcessTree OfThisProcess(int? group, bool descendants) =>
-        new(Environment.ProcessId, leader: null, group ?? NoGroup, includeRootDescendants: descendants);
+    public static ProcessTree OfThisProcess(int command, int? group, bool descendants) =>
+        new(Environment.ProcessId, leader: null, group ?? NoGroup, command, includeRootDescendants: descendants);
 
-    /// <summary>The process list as <see cref="SignalAll"/> last read it (zombies included), or null before.</summary>
+    /// <summary>The process list as it was last read (zombies included), or null before.</summary>
     public ProcessTable? LastTable { get; private set; }
 
     /// <summary>How many distinct processes the tree has reached so far, its leader not counted.</summary>
     public int ReachedCount => _descendants.Count;
 
     /// <summary>
-    /// Stops every live process of the tree (SIGSTOP), reading the process list again until a round finds nothing new,
-    /// so nothing can fork out of reach while we act; then sends <paramref name="signal"/> to each of them and to
-    /// the process group, and SIGCONT so that stopped processes act on it. Returns how many live processes were found.
-    /// SIGKILL goes first to the containment's members at once where it can (cgroup.kill), which no fork can outrun,
-    /// and returns only once the killed processes are gone (within <see cref="KillSettleBound"/>).
+    /// The first signal, and every forwarded one: <paramref name="signal"/>, then SIGCONT so that stopped processes act on
+    /// it, to the leader and its process group, and to each process of the tree outside the group that nothing in the tree
+    /// supervises (see the remarks of <see cref="ProcessTree"/>). A tree of this process leaves its command and its group
+    /// to the caller, which signals them as GNU timeout does. Every process found is held for <see cref="Kill"/>; nothing
+    /// is stopped, so when the process list cannot be read (no descriptor left) only the direct signals are missed.
     /// </summary>
-    public int SignalAll(int signal)
+    public void Signal(int signal)
     {
-        var killedAtOnce = signal == Signals.Kill ? _containment?.KillAll() ?? 0 : 0;
-        var live = Unchanged() ?? Freeze();
-        Send(live, signal);
-        if (signal != Signals.Kill) Send(live, Signals.Continue);
-        else if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(live.Select(PidfdOf).ToList(), KillSettleBound);
-        return Math.Max(live.Count, killedAtOnce);
+        var unsupervised = Unsupervised();
+        Send(unsupervised, signal);
+        if (signal is not (Signals.Kill or Signals.Continue)) Send(unsupervised, Signals.Continue);
+    }
+
+    /// <summary>
+    /// Stops every live process of the tree (SIGSTOP), reading the process list again until a round finds nothing new,
+    /// so nothing can fork out of reach, then SIGKILLs them and the process group. SIGKILL goes first to the containment's
+    /// members at once where it can (cgroup.kill), which no fork can outrun. Returns once the killed processes are gone
+    /// (within <see cref="KillSettleBound"/>), with how many of them were not already dying (exiting, or hit by a fatal
+    /// signal such as the first one): those are the ones SIGKILL ended, which makes a run <see cref="RunResult.Forced"/>.
+    /// When the process list cannot be read or a process cannot be held part way (no descriptor or memory left), it
+    /// kills what it has: every process held or stopped and their process groups; nothing is left stopped. A process
+    /// that cannot be held for want of a descriptor is stopped and killed by its pid, just read.
+    /// </summary>
+    public int Kill()
+    {
+        var forced = _containment?.KillAll() ?? 0;
+        var stopped = new HashSet<int>();
+        var tableBefore = LastTable;
+        HashSet<int> live;
+        try
+        {
+            live = Unchanged(stopped) ?? Find(freeze: true, stopped);
+        }
+        catch (Exception exception) when (exception is IOException or OutOfMemoryException)
+        {
+            live = [.. stopped, .. _descendants.Keys];
+            if (_leader is not null) live.Add(_rootPid);
+            if (!ReferenceEquals(LastTable, tableBefore)) KillGroupsOf(stopped, LastTable!);
+        }
+        foreach (var pid in live)
+        {
+            var dying = ProcessTable.IsDying(pid);
+            if (SignalOne(pid, Signals.Kill) && !dying) forced++;
+        }
+        if (_leader is not null) Libc.kill(-_group, Signals.Kill);
+        if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(live.Select(PidfdOf).ToList(), KillSettleBound);
+        return forced;
     }
 
     /// <summary>Sends <paramref name="signal"/> to the leader only.</summary>
     public void SignalLeader(int signal) => _leader?.Signal(signal);
 
-    // The fast path: when the pid cursor shows that nothing was created since the last sweep froze the tree, the tree is
-    // what that sweep found, less what has ended. Those are stopped (a stopped process cannot fork) before the cursor is
+    // The fast path: when the pid cursor shows that nothing was created since the last complete read, the tree is what
+    // that read found, less what has ended. Those are stopped (a stopped process cannot fork) before the cursor is
     // checked, so that nothing can be created unseen between the check and the signal; and stopped, not killed, so that
-    // the slow path still finds them alive and counts them.
-    private HashSet<int>? Unchanged()
+    // their state is still theirs when the kill looks at it.
+    private HashSet<int>? Unchanged(HashSet<int> stopped)
     {
-        if (_quietMark is not { } mark) return null;
+        if (_quietMark is not { } mark || _byPid.Count > 0) return null;
         var alive = _lastLive.Where(pid => !PidfdEnd.HasEnded(PidfdOf(pid))).ToHashSet();
-        foreach (var pid in alive) SignalOne(pid, Signals.Stop, table: null);
+        foreach (var pid in alive)
+            if (SignalOne(pid, Signals.Stop)) stopped.Add(pid);
         if (PidCursor.Read() != mark) return null;
         _lastLive = alive;
         return alive;
     }
 
-    private HashSet<int> Freeze()
+    // Reads the process list until a read is complete, holding every live process of the tree it finds (into found);
+    // with freeze, stopping each as well, so that nothing can fork out of reach. Without it (a survey), a round that
+    // finds nothing new may still miss what was forked during the read: those descend from what was found.
+    private HashSet<int> Find(bool freeze, HashSet<int> found)
     {
-        var stopped = new HashSet<int>();
+        _byPid.Clear();
         var cursor = PidCursor.Read();
-        for (var round = 0; round < MaxFreezeRounds; round++)
+        var live = found;
+        for (var round = 0; round < (freeze ? MaxFreezeRounds : MaxSurveyRounds); round++)
         {
             IEnumerable<int> roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
             // A run's tree was all created after its leader (this process's own tree, for the CLI, may include older
             // members of its process group).
             var window = _leader is null ? null : PidWindow.After(_rootPid, _created, cursor);
-            var table = ProcessTable.Read(window);
+            ProcessTable table;
+            try
+            {
+                table = DescriptorReserve.Retry(() => ProcessTable.Read(window));
+            }
+            catch (IOException) when (!freeze && round > 0)
+            {
+                // Out of descriptors after a read that worked: a survey makes do with what that one found.
+                break;
+            }
             LastTable = table;
             if (_containment is not null) roots = roots.Concat(_containment.Members(table));
-            var live = table.LiveTree(roots, _group);
+            live = table.LiveTree(roots, _group);
             if (_leader is null) live.Remove(_rootPid);
-            var fresh = live.Where(pid => !stopped.Contains(pid)).ToList();
+            var fresh = live.Where(pid => !found.Contains(pid)).ToList();
             foreach (var pid in fresh)
             {
-                SignalOne(pid, Signals.Stop, table);
-                stopped.Add(pid);
+                if (!Hold(pid, table)) continue;
+                if (freeze) SignalOne(pid, Signals.Stop);
+                found.Add(pid);
             }
-            // Complete when this round found nothing new (all were stopped before the read), or when nothing at all was
-            // created between the cursor read before the list was read and now, with every process found stopped.
-            // A window is only good if the cursor did not wrap during the read (new processes would then have small pids).
+            // Complete when nothing at all was created between the cursor read before the list was read and now, or when
+            // this round found nothing new: with every process found stopped, nothing can have been created unseen. A
+            // window is only good if the cursor did not wrap during the read (new processes would then have small pids).
             var after = PidCursor.Read();
             var windowHeld = window is null || (after is not null && after >= cursor);
-            if (windowHeld && (fresh.Count == 0 || (after is not null && after == cursor))) return Remember(live, after);
+            if (windowHeld && ((after is not null && after == cursor) || fresh.Count == 0)) return Remember(live, after);
             cursor = after;
         }
-        return Remember(stopped, null);
+        Remember([], null);
+        return freeze ? found : live;
     }
 
     private HashSet<int> Remember(HashSet<int> live, long? mark)
@@ -138,31 +216,64 @@ internal sealed class ProcessTree : IDisposable
         return live;
     }
 
+    // The processes that get the first signal directly besides the leader and its group: found by a read of the process
+    // list, which also holds every process of the tree for the kill.
+    private List<int> Unsupervised()
+    {
+        try
+        {
+            var live = Find(freeze: false, found: []);
+            return LastTable!.Unsupervised(live, _group).Where(pid => pid != _command).ToList();
+        }
+        catch (Exception exception) when (exception is IOException or OutOfMemoryException)
+        {
+            return [];
+        }
+    }
+
+    // The kill could not finish its read: the process groups of what it stopped (held by their stopped members, so the
+    // ids cannot have been reused), except this process's own.
+    private static void KillGroupsOf(HashSet<int> stopped, ProcessTable table)
+    {
+        var own = Libc.getpgrp();
+        foreach (var group in stopped.Select(table.GroupOf).OfType<int>().Distinct())
+            if (group != own) Libc.kill(-group, Signals.Kill);
+    }
+
     private int PidfdOf(int pid) =>
         pid == _rootPid && _leader is not null ? _leader.Pidfd : _descendants.TryGetValue(pid, out var held) ? held.Pidfd : -1;
 
-    private void Send(HashSet<int> live, int signal)
+    private void Send(List<int> unsupervised, int signal)
     {
-        foreach (var pid in live) SignalOne(pid, signal, table: null);
-        // Members that joined the group after the last read of the process list are reached through the group, unless
-        // this process is a member itself.
-        if (_leader is not null) Libc.kill(-_group, signal);
-    }
-
-    // A process not held yet is held first, from the process list it was found in (null: it must be held already).
-    private void SignalOne(int pid, int signal, ProcessTable? table)
-    {
-        if (pid == _rootPid && _leader is not null)
+        if (_leader is not null)
         {
             _leader.Signal(signal);
-            return;
+            Libc.kill(-_group, signal);
         }
-        if (!_descendants.TryGetValue(pid, out var held))
+        foreach (var pid in unsupervised) SignalOne(pid, signal);
+    }
+
+    // Holds pid, found in table, unless it is held already; false when it is gone. Out of descriptors, it is signalled
+    // by pid until the next read.
+    private bool Hold(int pid, ProcessTable table)
+    {
+        if ((pid == _rootPid && _leader is not null) || _descendants.ContainsKey(pid)) return true;
+        if (HeldProcess.TryHold(pid, table, out var held))
         {
-            if (table is null || !HeldProcess.TryHold(pid, table, out held)) return;
             _descendants[pid] = held;
+            return true;
         }
-        held.Signal(signal);
+        if (!Libc.IsResourceShortage(Libc.Errno)) return false;
+        _byPid.Add(pid);
+        return true;
+    }
+
+    // Only a held process is signalled (or the leader, or one the last read could not hold); true when it was delivered.
+    private bool SignalOne(int pid, int signal)
+    {
+        if (pid == _rootPid && _leader is not null) return _leader.Signal(signal);
+        if (_descendants.TryGetValue(pid, out var held)) return held.Signal(signal);
+        return _byPid.Contains(pid) && Libc.kill(pid, signal) == 0;
     }
 
     /// <summary>

@@ -25,12 +25,25 @@ internal sealed class RunCgroup : IContainment
     private int _rounds;
     private bool _removing;
 
-    private RunCgroup(CgroupParent parent, string name, int procsFd)
+    // cgroup.kill, opened with the cgroup (-1 where the kernel has none, or it could not be opened): a kill must work
+    // when this process has no descriptor left, which is when a termination that cannot read the process list relies on it.
+    private int _killFd;
+
+    private unsafe RunCgroup(CgroupParent parent, string name, int procsFd)
     {
         _parent = parent;
         _directory = Path.Combine(parent.Directory, name);
         _membershipLine = parent.HierarchyPrefix + parent.RelativePath.TrimEnd('/') + "/" + name;
-        _canKill = parent.IsV2 && File.Exists(Path.Combine(_directory, "cgroup.kill"));
+        var killFile = Path.Combine(_directory, "cgroup.kill");
+        _canKill = parent.IsV2 && File.Exists(killFile);
+        if (_canKill)
+        {
+            fixed (byte* path = Encoding.UTF8.GetBytes(killFile + "\0")) _killFd = Libc.open(path, OpenWriteOnly | Libc.O_CLOEXEC);
+        }
+        else
+        {
+            _killFd = -1;
+        }
         ProcsFd = procsFd;
     }
 
@@ -101,10 +114,18 @@ internal sealed class RunCgroup : IContainment
     public IEnumerable<int> Members(ProcessTable table) => Members();
 
     /// <inheritdoc/>
-    public int KillAll()
+    public unsafe int KillAll()
     {
         if (!_canKill) return 0;
-        var members = Members().Count;
+        // Counted before the kill: a member already dying (of the first signal) is not one that SIGKILL ended.
+        var notDying = Members().Count(pid => !ProcessTable.IsDying(pid));
+        var one = (byte)'1';
+        if (_killFd >= 0)
+        {
+            // Fails only once the cgroup is removed: nothing left to kill.
+            Libc.write(_killFd, &one, 1);
+            return notDying;
+        }
         try
         {
             File.WriteAllText(Path.Combine(_directory, "cgroup.kill"), "1");
@@ -113,7 +134,7 @@ internal sealed class RunCgroup : IContainment
         {
             // Already removed: nothing left to kill.
         }
-        return members;
+        return notDying;
     }
 
     /// <summary>
@@ -128,6 +149,8 @@ internal sealed class RunCgroup : IContainment
         _removing = true;
         CloseProcsFd();
         KillAll();
+        if (_killFd >= 0) Libc.close(_killFd);
+        _killFd = -1;
         Sweep(loop);
     }
 

@@ -68,7 +68,7 @@ internal sealed partial class SubreaperContainment : IContainment
     /// </summary>
     public void End(EventLoop loop, ProcessTree tree, int leader)
     {
-        tree.SignalAll(Signals.Kill);
+        tree.Kill();
         // No process list read at all means nothing but the leader was ever created, so there is nothing else to reap.
         if (tree.LastTable is { } table) ReapGroupZombies(table, leader);
         var held = tree.TakeHeld();

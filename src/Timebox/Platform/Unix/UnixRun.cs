@@ -95,11 +95,11 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     protected override bool SignalGracefully()
     {
-        _tree.SignalAll(Command.TerminationSignal);
+        _tree.Signal(Command.TerminationSignal);
         return true;
     }
 
-    protected override bool KillTree() => _tree.SignalAll(Signals.Kill) > 0;
+    protected override bool KillTree() => _tree.Kill() > 0;
 
     protected override void ResumeReading(OutputRoute route)
     {

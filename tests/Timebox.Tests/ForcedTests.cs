@@ -1,0 +1,69 @@
+using Timebox.Tests.Support;
+
+namespace Timebox.Tests;
+
+/// <summary>
+/// <see cref="RunResult.Forced"/> says that SIGKILL ended a process that the first signal did not: never when every
+/// process dies of SIGTERM (the leader's exit is often seen before its child's death, which the kill sweep must not
+/// count), always when one ignores it.
+/// </summary>
+public sealed class ForcedTests : ChildTest
+{
+    private const int Runs = 1000;
+    private const int AtOnce = 20;
+    private static readonly TimeSpan FirstSignalAfter = TimeSpan.FromMilliseconds(100);
+
+    [Theory]
+    [InlineData("timeout")]
+    [InlineData("cancel")]
+    public async Task Forced_is_false_when_every_process_dies_of_the_first_signal(string how)
+    {
+        var results = await RunMany(Runs, "echo x; sleep 30", how);
+
+        Assert.All(results, result => Assert.Equal(Signals.Terminate, result.Signal));
+        Assert.Equal(0, results.Count(result => result.Forced));
+        AssertGroupsGone(results);
+    }
+
+    // The marker is printed once the process that ignores TERM has set its trap: a run that printed it had a process
+    // that the first signal could not end; one that did not was signalled before it got that far, and died of it.
+    [Theory]
+    [InlineData("trap '' TERM; echo ignoring; sleep 30", "timeout")]
+    [InlineData("trap '' TERM; echo ignoring; sleep 30", "cancel")]
+    [InlineData("(trap '' TERM; echo ignoring; sleep 30) & sleep 30", "timeout")]
+    [InlineData("(trap '' TERM; echo ignoring; sleep 30) & sleep 30", "cancel")]
+    public async Task Forced_is_true_whenever_a_process_ignores_the_first_signal(string script, string how)
+    {
+        var results = await RunMany(100, script, how, TimeSpan.FromMilliseconds(300));
+
+        Assert.All(results, result => Assert.Equal(result.Stdout.Text.Contains("ignoring", StringComparison.Ordinal), result.Forced));
+        Assert.True(results.Count(result => result.Forced) >= 50, "Too few runs got as far as ignoring TERM to prove anything.");
+        AssertGroupsGone(results);
+    }
+
+    private async Task<List<RunResult>> RunMany(int count, string script, string how, TimeSpan? firstSignalAfter = null)
+    {
+        var after = firstSignalAfter ?? FirstSignalAfter;
+        var command = Program("sh", "-c", script).WithGracePeriod(TimeSpan.FromMilliseconds(500));
+        var results = new List<RunResult>(count);
+        for (var done = 0; done < count; done += AtOnce)
+        {
+            var wave = Enumerable.Range(0, Math.Min(AtOnce, count - done)).Select(async _ =>
+            {
+                if (how == "timeout") return await command.WithTimeout(after).RunAsync();
+                using var cancellation = new CancellationTokenSource(after);
+                return await command.RunAsync(cancellation.Token);
+            });
+            results.AddRange(await Task.WhenAll(wave));
+        }
+        return results;
+    }
+
+    // Each run's sleep stays in the run's process group: none may outlive its run.
+    private static void AssertGroupsGone(List<RunResult> results)
+    {
+        var survivors = Proc.LiveMembersOf(results.Select(result => result.ProcessId).ToHashSet());
+        foreach (var pid in survivors) Proc.Kill(pid, Proc.SIGKILL);
+        Assert.Empty(survivors);
+    }
+}
