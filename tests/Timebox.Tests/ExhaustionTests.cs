@@ -9,6 +9,8 @@ namespace Timebox.Tests;
 public sealed class ExhaustionTests : ChildTest
 {
     // What a run may keep for good once it got it, each at most once: the shared loop (or the calling thread's) and /dev/null.
+    private const int TerminationReserve = 4;
+
     private static readonly string[] KeptForGood = ["anon_inode:[eventpoll]", "anon_inode:[eventfd]", "/dev/null"];
 
     public static TheoryData<string, int, string> Tables()
@@ -52,7 +54,11 @@ public sealed class ExhaustionTests : ChildTest
         if (warm) Assert.True(kept.Count == 0, context);
         // The parent-exit guardian's pipe is kept for good too, once it runs.
         Assert.All(kept, target => Assert.True(KeptForGood.Contains(target) || (variant == "contained" && target.StartsWith("pipe:", StringComparison.Ordinal)), context));
-        Assert.True(kept.Distinct().Count() == kept.Count, context);
+        // /dev/null once for the runs, and up to four more: the reserve a kill gives up to read the process list when the
+        // host is out of descriptors (DescriptorReserve), filled as far as there is room.
+        Assert.True(kept.Count(target => target == "/dev/null") <= 1 + TerminationReserve, context);
+        var others = kept.Where(target => target != "/dev/null").ToList();
+        Assert.True(others.Distinct().Count() == others.Count, context);
         // Descriptors 0-2 of the host are what they were, after every finalizer has run.
         Assert.True(report["standard streams kept"] == "True", context);
         // Nothing of the failure was cached: with the limit raised, and with the table emptied, runs work.
