@@ -24,7 +24,7 @@ internal sealed unsafe partial class SignalPipe : IDisposable
         {
             int error;
             fixed (int* first = numbers) error = ForwardSignals(first, numbers.Length, _writeFd);
-            if (error != 0) throw new IOException($"sigaction failed with errno {error}");
+            if (error != 0) throw new IOException($"cannot handle signals (sigaction): {Marshal.GetPInvokeErrorMessage(error)}", error);
             return;
         }
         foreach (var signal in numbers)
