@@ -6,12 +6,16 @@ namespace Timebox.Cli;
 /// Brings the signals timebox handles to its event loop as bytes (one per signal, its number) in a pipe. The native
 /// binary installs plain handlers that write them (Native/host_signals.c), which costs microseconds; under the JIT
 /// (`dotnet run`, the .NET tool), where that code is not linked in, PosixSignalRegistration callbacks write them instead. Either way the default
-/// action (terminating timebox) is suppressed, and the signal is acted on by the loop, in order.
+/// action (terminating timebox) is suppressed, and the signal is acted on by the loop, in order. The handlers stay until
+/// the process exits: a signal that arrives after the run (the echo of timebox's own kill(0), a late forward) and found
+/// no registration would get the runtime's default action and end timebox with it before it reports (exit 143 instead of
+/// 124, about one `dotnet run` timeout in six). Dying of a signal on purpose resets its action first (HostProcess.DieOf).
 /// </summary>
-internal sealed unsafe partial class SignalPipe : IDisposable
+internal sealed unsafe partial class SignalPipe
 {
+    // Static: a registration that the GC collects unregisters itself in its finalizer.
+    private static readonly List<PosixSignalRegistration> Registrations = [];
     private readonly int _readFd, _writeFd;
-    private readonly List<PosixSignalRegistration> _registrations = [];
 
     [LibraryImport("timebox_signals", EntryPoint = "timebox_forward_signals")]
     private static partial int ForwardSignals(int* signals, int count, int pipeFd);
@@ -28,7 +32,7 @@ internal sealed unsafe partial class SignalPipe : IDisposable
             return;
         }
         foreach (var signal in numbers)
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Deliver));
+            Registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Deliver));
     }
 
     /// <summary>The descriptor to watch; readable when signals have arrived.</summary>
@@ -48,14 +52,5 @@ internal sealed unsafe partial class SignalPipe : IDisposable
     {
         context.Cancel = true;
         Descriptors.WriteAll(_writeFd, [(byte)context.Signal]);
-    }
-
-    /// <summary>
-    /// Ends the managed registrations. The pipe stays open: a native handler may still write to it until the process
-    /// exits, and must never write into a descriptor that was closed and reused.
-    /// </summary>
-    public void Dispose()
-    {
-        foreach (var registration in _registrations) registration.Dispose();
     }
 }

@@ -95,15 +95,10 @@ internal sealed class Supervisor
         HostProcess.IgnoreTerminalStops();
 
         var startError = Start();
-        if (startError is not null)
-        {
-            _signals.Dispose();
-            return SupervisorResult.StartFailed(startError, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
-        }
+        if (startError is not null) return SupervisorResult.StartFailed(startError, _startedAt, Stopwatch.GetElapsedTime(_startTimestamp));
         _phase = Phase.Running;
         _run.Post(Begin);
         _run.RunUntil(() => _phase == Phase.Finished);
-        _signals.Dispose();
         return Result();
     }
 
