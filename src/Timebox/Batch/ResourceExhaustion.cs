@@ -20,28 +20,16 @@ internal static class ResourceExhaustion
         {
             if (error is OutOfMemoryException) return ENOMEM;
             if (ErrnoOf(error) is { } errno && Errnos.Contains(errno)) return errno;
-            // Exceptions that carry the errno only in their text: the system's words, or its number as "errno N". Not in
-            // the command line a CommandStartException quotes, where a job's own text could say anything.
+            // Exceptions that carry the errno only in their text, in the system's words. Not in the command line a
+            // CommandStartException quotes, where a job's own text could say anything.
             var text = error is CommandStartException start ? error.Message.Replace($"(command: {start.Command})", "", StringComparison.Ordinal) : error.Message;
             // ENFILE before EMFILE: "Too many open files in system" contains "Too many open files".
             foreach (var number in Errnos)
             {
-                if (text.Contains(Marshal.GetPInvokeErrorMessage(number), StringComparison.Ordinal) || NamesErrno(text, number)) return number;
+                if (text.Contains(Marshal.GetPInvokeErrorMessage(number), StringComparison.Ordinal)) return number;
             }
         }
         return null;
-    }
-
-    /// <summary>True when <paramref name="text"/> says "errno N" for this very number (not "errno 240" for 24).</summary>
-    private static bool NamesErrno(string text, int number)
-    {
-        var words = $"errno {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        for (var at = text.IndexOf(words, StringComparison.Ordinal); at >= 0; at = text.IndexOf(words, at + 1, StringComparison.Ordinal))
-        {
-            var end = at + words.Length;
-            if (end == text.Length || !char.IsAsciiDigit(text[end])) return true;
-        }
-        return false;
     }
 
     /// <summary>The system's words for it (strerror).</summary>
