@@ -114,17 +114,25 @@ public sealed class StartErrorTests : ChildTest
     {
         // Root enters any directory: the host runs as nobody, which cannot enter a directory of root's with mode 0700.
         // With the native shim (which reports the failed step) and without it (posix_spawn, which does not).
+        // Both hosts run from copies in the temporary directory: the test's own output directory may lie under one that
+        // nobody cannot traverse (a clone in a mode-0700 mktemp directory).
         var directory = Directory.CreateTempSubdirectory("timebox-noentry-").FullName;
+        var withShim = Directory.CreateTempSubdirectory("timebox-shim-").FullName;
         var withoutShim = Directory.CreateTempSubdirectory("timebox-noshim-").FullName;
         try
         {
             var host = TestChild.Sibling("Timebox.FaultHost");
-            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(host)!).Where(f => Path.GetFileName(f) != "libtimebox_spawn.so"))
-                File.Copy(file, Path.Combine(withoutShim, Path.GetFileName(file)));
-            File.SetUnixFileMode(Path.Combine(withoutShim, Path.GetFileName(host)), File.GetUnixFileMode(host));
-            File.SetUnixFileMode(withoutShim, (UnixFileMode)0b111_101_101);
+            string CopyHost(string into, bool shim)
+            {
+                foreach (var file in Directory.GetFiles(Path.GetDirectoryName(host)!).Where(f => shim || Path.GetFileName(f) != "libtimebox_spawn.so"))
+                    File.Copy(file, Path.Combine(into, Path.GetFileName(file)));
+                var copy = Path.Combine(into, Path.GetFileName(host));
+                File.SetUnixFileMode(copy, File.GetUnixFileMode(host));
+                File.SetUnixFileMode(into, (UnixFileMode)0b111_101_101);
+                return copy;
+            }
 
-            foreach (var program in new[] { host, Path.Combine(withoutShim, Path.GetFileName(host)) })
+            foreach (var program in new[] { CopyHost(withShim, shim: true), CopyHost(withoutShim, shim: false) })
             {
                 var result = await Program("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", program, "workdir", directory)
                     .WithTimeout(Generous).RunAsync();
@@ -136,6 +144,7 @@ public sealed class StartErrorTests : ChildTest
         finally
         {
             Directory.Delete(directory);
+            Directory.Delete(withShim, recursive: true);
             Directory.Delete(withoutShim, recursive: true);
         }
     }
