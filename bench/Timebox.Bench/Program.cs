@@ -6,16 +6,19 @@ using Timebox.Bench;
 
 // Whole-process harness: every row runs its competitors side by side in the same run, interleaved round by round so
 // that the machine's noise falls on all of them alike, and reports medians and ratios to the C baseline.
-// Usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick]   ("-": no python3 on this machine)
+// Usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick] [--only ROW[,ROW...]]   ("-": no python3 on
+// this machine; rows: true, echo, parallel, precision, wave, sleeps, treekill, discard, capture)
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick]");
+    Console.Error.WriteLine("usage: Timebox.Bench BASELINE_BINARY PYTHON_SCRIPT|- OUTPUT.md [--quick] [--only ROW[,ROW...]]");
     return 2;
 }
 var baseline = args[0];
 var python = args[1] == "-" ? null : args[1];
 var output = args[2];
 var quick = args.Contains("--quick");
+var only = args.SkipWhile(arg => arg != "--only").Skip(1).FirstOrDefault()?.Split(',');
+bool Selected(string row) => only is null || only.Contains(row);
 // The sequential rows alternate often (short rounds), so that the machine's drift over minutes falls on every
 // competitor alike; the heavier rows take a few long rounds.
 var (rounds, perRound) = quick ? (2, 10) : (40, 25);
@@ -27,21 +30,29 @@ var report = new StringBuilder();
 report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores; sequential rows: {rounds} rounds of {perRound} runs per competitor (interleaved), parallel row: {parallelWarmUpRounds} warm-up and {parallelRounds} measured rounds; other rows: {heavyRounds} rounds.");
 report.AppendLine();
 
-await SequentialRow("run `/bin/true` and wait, sequentially", "true", competitor => competitor.RunTrue());
-await SequentialRow("run `echo hello`, capture stdout as text", "echo", async competitor =>
+if (Selected("true")) await SequentialRow("run `/bin/true` and wait, sequentially", "true", competitor => competitor.RunTrue());
+if (Selected("echo"))
 {
-    var text = await competitor.CaptureEcho();
-    if (text != "hello\n") throw new InvalidOperationException($"{competitor.Name} captured '{text}'");
-});
-await ParallelRow(quick ? 200 : 2000, 32);
-await TimeoutPrecisionRow(quick ? 5 : 200);
-await ConcurrentSleepsRow(quick ? 100 : 1000);
-await TreeKillRow(quick ? 20 : 200);
+    await SequentialRow("run `echo hello`, capture stdout as text", "echo", async competitor =>
+    {
+        var text = await competitor.CaptureEcho();
+        if (text != "hello\n") throw new InvalidOperationException($"{competitor.Name} captured '{text}'");
+    });
+}
+if (Selected("parallel")) await ParallelRow(quick ? 200 : 2000, 32);
+if (Selected("precision")) await TimeoutPrecisionRow(quick ? 5 : 200);
+if (Selected("wave"))
+{
+    await TimeoutWaveRow(quick ? 20 : 200);
+    if (!quick) await TimeoutWaveRow(1000);
+}
+if (Selected("sleeps")) await ConcurrentSleepsRow(quick ? 100 : 1000);
+if (Selected("treekill")) await TreeKillRow(quick ? 20 : 200);
 // The gigabyte rows go last: once this process has held 1 GiB of captured output in memory and let it go, its threads
 // stall now and then for tens of milliseconds for as long as it lives (a Thread.Sleep(1) loop, no GC running: p999
 // overshoot 4 ms before, 19-28 ms after, max 40-80 ms), which the timing rows above would measure instead of Timebox.
-await DiscardRow(quick ? 64L << 20 : 1L << 30);
-await CaptureRow(quick ? 128L << 20 : 1L << 30);
+if (Selected("discard")) await DiscardRow(quick ? 64L << 20 : 1L << 30);
+if (Selected("capture")) await CaptureRow(quick ? 128L << 20 : 1L << 30);
 
 await File.WriteAllTextAsync(output, report.ToString());
 Console.WriteLine(report);
@@ -194,6 +205,34 @@ async Task TimeoutPrecisionRow(int runs)
     report.AppendLine("| competitor | median | p99 | max |");
     report.AppendLine("|---|---|---|---|");
     foreach (var samples in new[] { plain, holder })
+        report.AppendLine(CultureInfo.InvariantCulture, $"| {samples.Competitor} | {samples.Median:0.0} | {samples.P99:0.0} | {samples.Percentile(1):0.0} |");
+    report.AppendLine();
+}
+
+async Task TimeoutWaveRow(int runs)
+{
+    var timebox = new Samples("Timebox RunAsync");
+    var baselineKill = new Samples("baseline: Process in its own session, kill(-pgid, TERM) from one thread at the deadline");
+    var loopCpu = new List<double>();
+    var survivors = 0;
+    // Warm-up: the first termination compiles the termination path.
+    await TimeoutWave.Timebox(Math.Min(runs, 20));
+    survivors += ProcTree.KillSurvivingSleeps("3600");
+    for (var round = 0; round < heavyRounds; round++)
+    {
+        var (late, cpu) = await TimeoutWave.Timebox(runs);
+        timebox.AddRange(late);
+        loopCpu.Add(cpu);
+        survivors += ProcTree.KillSurvivingSleeps("3600");
+        baselineKill.AddRange(await TimeoutWave.KillByGroup(runs));
+        survivors += ProcTree.KillSurvivingSleeps("3600");
+    }
+    report.AppendLine(CultureInfo.InvariantCulture,
+        $"### {runs} runs of `sh -c '{TimeoutWave.Script}'` whose deadlines pass together: ms past the deadline ({heavyRounds} waves; survivors: {survivors}; event-loop CPU per wave: {string.Join(", ", loopCpu.Select(ms => ms.ToString("0", CultureInfo.InvariantCulture)))} ms)");
+    report.AppendLine();
+    report.AppendLine("| competitor | median | p99 | max |");
+    report.AppendLine("|---|---|---|---|");
+    foreach (var samples in new[] { baselineKill, timebox })
         report.AppendLine(CultureInfo.InvariantCulture, $"| {samples.Competitor} | {samples.Median:0.0} | {samples.P99:0.0} | {samples.Percentile(1):0.0} |");
     report.AppendLine();
 }
