@@ -16,26 +16,38 @@ internal static partial class TimeoutWave
 
     private const int Sigterm = 15;
 
-    // Long enough for every run to be started before the deadline, on a slow machine too (a shell and its two sleeps took
-    // 7-8 ms to start on 2 cores, with System.Diagnostics.Process as with Timebox).
+    // Long enough for every run to be started before the deadline (a shell and its two sleeps took 7-8 ms to start on 2
+    // cores, with System.Diagnostics.Process as with Timebox); a wave that could not start in time is run again with twice
+    // the lead.
     private static TimeSpan Lead(int runs) => TimeSpan.FromSeconds(2 + (runs * 0.012));
 
     /// <summary>One wave of Timebox runs: lateness in ms, and the loop thread's CPU time during the wave in ms.</summary>
     public static async Task<(List<double> LateMs, double LoopCpuMs)> Timebox(int runs)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(Lead(runs).TotalSeconds * Stopwatch.Frequency);
+        for (var lead = Lead(runs); ; lead *= 2)
+            if (await Timebox(runs, lead) is { } wave) return wave;
+    }
+
+    private static async Task<(List<double> LateMs, double LoopCpuMs)?> Timebox(int runs, TimeSpan lead)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(lead.TotalSeconds * Stopwatch.Frequency);
         var loopCpuBefore = LoopThreadCpuMs();
         var late = new double[runs];
-        var calls = new Task[runs];
+        var calls = new List<Task>(runs);
         for (var i = 0; i < runs; i++)
         {
             var index = i;
             var timeout = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-            calls[i] = Command.Shell(Script).WithTimeout(timeout).RunAsync().ContinueWith(task =>
+            if (timeout <= TimeSpan.Zero)
+            {
+                await Task.WhenAll(calls);
+                return null;
+            }
+            calls.Add(Command.Shell(Script).WithTimeout(timeout).RunAsync().ContinueWith(task =>
             {
                 late[index] = (Stopwatch.GetTimestamp() - deadline) * 1000.0 / Stopwatch.Frequency;
                 if (task.Result.Outcome != Outcome.TimedOut) throw new InvalidOperationException($"a wave run ended {task.Result.Outcome}");
-            }, TaskScheduler.Default);
+            }, TaskScheduler.Default));
         }
         await Task.WhenAll(calls);
         return ([.. late], LoopThreadCpuMs() - loopCpuBefore);

@@ -125,10 +125,19 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     protected abstract bool SignalGracefully();
 
     /// <summary>
-    /// Kills every process of the tree now; true if that ended any process that was not already dying of the graceful
-    /// signal (or exiting by itself): what <see cref="RunResult.Forced"/> reports.
+    /// Kills every process of the tree, now or at the end of the current step's turn (Unix batches the kills of one turn),
+    /// then calls <paramref name="onKilled"/> as a step: true if the kill ended any process that was not already dying of
+    /// the graceful signal (or exiting by itself), what <see cref="RunResult.Forced"/> reports. When the run finishes
+    /// before that, letting go of the tree carries out the kill first, so the callback still comes before the result is
+    /// made; it then finds the run finished.
     /// </summary>
-    protected abstract bool KillTree();
+    protected abstract void KillTree(Action<bool> onKilled);
+
+    /// <summary>
+    /// True when every pipe not yet ended is paused (its consumers are behind) and has no writer left: the platform saw it
+    /// hang up (<see cref="OnPausedOutputHungUp"/>). False where the platform cannot tell.
+    /// </summary>
+    protected virtual bool OnlyUnreadOutputLeft => false;
 
     /// <summary>Reads <paramref name="reader"/>'s pipe again after a pause.</summary>
     protected abstract void ResumeReading(TReader reader);
@@ -249,9 +258,13 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
             case Phase.Running:
                 _phase = Phase.Draining;
                 _phaseTimer = Schedule(Command.DrainTimeout, OnDrainTimer);
+                if (OnlyUnreadOutputLeft) TakeUnreadOutput();
                 break;
             case Phase.Graceful when AllOutputEnded:
                 EndGracefully();
+                break;
+            case Phase.Graceful when OnlyUnreadOutputLeft:
+                TakeUnreadOutput();
                 break;
             case Phase.Killing when AllOutputEnded:
                 Finish();
@@ -260,6 +273,12 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
                 FinishOnceSinksDone();
                 break;
         }
+    }
+
+    /// <summary>A paused pipe has no writer left (see <see cref="OnlyUnreadOutputLeft"/>).</summary>
+    protected void OnPausedOutputHungUp()
+    {
+        if (OnlyUnreadOutputLeft) TakeUnreadOutput();
     }
 
     /// <summary>A pipe or a feeder has ended.</summary>
@@ -360,16 +379,20 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     {
         _phaseTimer?.Cancel();
         _phase = Phase.Killing;
-        if (KillTree()) _forced = true;
-        if (LeaderExited && AllOutputEnded)
+        KillTree(forced =>
         {
-            Finish();
-            return;
-        }
-        _phaseTimer = Schedule(PostKillDrain, () =>
-        {
-            ClosePipes();
-            if (LeaderExited) FinishOnceSinksDone();
+            _forced |= forced;
+            if (IsFinished) return;
+            if (LeaderExited && AllOutputEnded)
+            {
+                Finish();
+                return;
+            }
+            _phaseTimer = Schedule(PostKillDrain, () =>
+            {
+                ClosePipes();
+                if (LeaderExited) FinishOnceSinksDone();
+            });
         });
     }
 
@@ -378,8 +401,12 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private void EndGracefully()
     {
         _phaseTimer?.Cancel();
-        if (KillTree()) _forced = true;
-        Finish();
+        _phase = Phase.Killing;
+        KillTree(forced =>
+        {
+            _forced |= forced;
+            Finish();
+        });
     }
 
     // Output still flowing to a consumer that is slower than the program is not a pipe held by a stray descendant:
@@ -396,10 +423,28 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private void OnDrainExpired()
     {
         _phaseTimer?.Cancel();
+        _phase = Phase.Killing;
         _outputIncomplete = true;
-        KillTree();
+        KillTree(_ =>
+        {
+            if (IsFinished) return;
+            ClosePipes();
+            FinishOnceSinksDone();
+        });
+    }
+
+    // Every process that could still write to the paused pipes is gone and the leader has exited: what the pipes hold is
+    // all there will be. They are emptied into their queues, past the consumers' limits by no more than a pipe holds, and
+    // closed, so that the run completes now rather than when a consumer that may never read gets round to it (a consumer
+    // that had stopped reading held a timed-out run for its whole grace period). What was not read stays readable; a
+    // feeder still delivering to a stream or callback keeps the run going, as it would have.
+    private void TakeUnreadOutput()
+    {
+        if (!LeaderExited || PipesClosed || _phase is not (Phase.Draining or Phase.Graceful)) return;
         ClosePipes();
-        FinishOnceSinksDone();
+        if (!AllOutputEnded) return;
+        if (_phase == Phase.Graceful) EndGracefully();
+        else Finish();
     }
 
     private bool AllOutputEnded => _readers.All(r => r.Ended) && (_openFeeders == 0 || _feedersAbandoned);

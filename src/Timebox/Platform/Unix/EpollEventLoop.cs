@@ -9,7 +9,8 @@ internal sealed unsafe class EpollEventLoop : EventLoop
     // epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
-    private const int MaxEvents = 64;
+    // Many at once, so that the exits of a wave of runs terminated together reach one turn, and one termination batch.
+    private const int MaxEvents = 1024;
 
     // -1 until opened: a constructor that fails part way must leave nothing for the finalizer to close that is not its
     // own (a 0 here once made it close the host's standard input).
@@ -53,11 +54,25 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         if (_epoll >= 0) Libc.close(_epoll);
     }
 
-    public override void Watch(int fd, Action<uint> handler)
+    public override void Watch(int fd, Action<uint> handler) => Register(fd, handler, Libc.EPOLLIN);
+
+    // epoll reports EPOLLHUP whatever events were asked for: with none, a pipe wakes the loop only once it has no writer.
+    public override bool WatchHangUp(int fd, Action onHangUp)
+    {
+        Register(fd, _ =>
+        {
+            Unwatch(fd);
+            onHangUp();
+        }, events: 0);
+        return true;
+    }
+
+    private void Register(int fd, Action<uint> handler, uint events)
     {
         Debug.Assert(IsLoopThread);
+        var registered = _handlers.ContainsKey(fd);
         _handlers[fd] = handler;
-        Control(Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN);
+        Control(registered ? Libc.EPOLL_CTL_MOD : Libc.EPOLL_CTL_ADD, fd, events);
     }
 
     // A pipe reports EPOLLIN while it holds data and EPOLLHUP once no writer is left: hang-up alone means end-of-file.

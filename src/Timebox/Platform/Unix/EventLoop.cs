@@ -41,6 +41,9 @@ internal abstract class EventLoop
 
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
+    /// <summary>What the runs of this loop asked to signal or kill during the current turn, carried out at its end.</summary>
+    public TerminationBatch Terminations { get; } = new();
+
     private static EventLoop Create(bool ownThread)
     {
         EventLoop loop = OperatingSystem.IsMacOS() ? new KqueueEventLoop() : new EpollEventLoop();
@@ -79,6 +82,14 @@ internal abstract class EventLoop
     /// which differ between systems. Loop thread only.
     /// </summary>
     public abstract void Watch(int fd, Action<uint> handler);
+
+    /// <summary>
+    /// Watches a pipe that is no longer read (its consumer is behind) for its last writer going away, instead of for data:
+    /// <paramref name="onHangUp"/> runs once no process holds the write end any more, whatever the pipe still holds.
+    /// Replaces a <see cref="Watch"/> of the same descriptor. False where the system cannot tell that without reading
+    /// (kqueue): then the caller unwatches the pipe. Loop thread only.
+    /// </summary>
+    public virtual bool WatchHangUp(int fd, Action onHangUp) => false;
 
     /// <summary>True when a watched pipe's event <paramref name="flags"/> say it has ended with nothing left to read, so no read is needed to learn it.</summary>
     public virtual bool IsEndOfStreamOnly(uint flags) => false;
@@ -129,6 +140,7 @@ internal abstract class EventLoop
             WaitAndDispatch(NextTimeoutNs());
             while (_posted.TryDequeue(out var action)) Guard(action);
             RunDueTimers();
+            Terminations.Run();
         }
     }
 
@@ -161,10 +173,10 @@ internal abstract class EventLoop
 
     // A bug in one run's handler must not stop the loop every other run depends on; the run itself
     // reports the failure through its completion.
-    protected static void Guard(Action action) => Guard(static action => action(), action);
+    internal static void Guard(Action action) => Guard(static action => action(), action);
 
     /// <summary><see cref="Guard(Action)"/> for a handler with an argument, without a closure per call.</summary>
-    protected static void Guard<T>(Action<T> handler, T argument)
+    internal static void Guard<T>(Action<T> handler, T argument)
     {
         try
         {

@@ -30,7 +30,7 @@ internal static unsafe partial class Libc
 
     public const short POLLIN = 0x1;
 
-    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     public const uint EPOLLIN = 0x1, EPOLLHUP = 0x10;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 

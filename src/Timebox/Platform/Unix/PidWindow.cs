@@ -25,16 +25,16 @@ internal static class PidWindow
     private static int PidMax => _pidMax != 0 ? _pidMax : _pidMax = ReadPidMax();
 
     /// <summary>
-    /// A filter of the pids that processes created after <paramref name="first"/> (started at <paramref name="startTimestamp"/>)
-    /// can have, <paramref name="first"/> itself included, given the <paramref name="cursor"/> just read; null when it
-    /// cannot be trusted (no cursor, the cursor has wrapped since, or the run is too old) and every pid must be read.
+    /// The lowest pid that processes created after <paramref name="first"/> (started at <paramref name="startTimestamp"/>)
+    /// can have (<paramref name="first"/> itself), given the <paramref name="cursor"/> just read; null when it cannot be
+    /// trusted (no cursor, the cursor has wrapped since, or the run is too old) and every pid must be read.
     /// </summary>
-    public static Func<int, bool>? After(int first, long startTimestamp, long? cursor)
+    public static int? After(int first, long startTimestamp, long? cursor)
     {
         if (cursor is not { } last || last < first || PidMax <= 0) return null;
         var age = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
         if (age * MaxCreationsPerSecond >= PidMax / 2.0) return null;
-        return pid => pid >= first;
+        return first;
     }
 
     private static int ReadPidMax()

@@ -15,6 +15,10 @@ internal sealed class ProcessTable
 
     private readonly Dictionary<int, Entry> _entries;
 
+    // Built on first use, once per snapshot: a termination batch asks one snapshot about hundreds of trees, and walking
+    // every entry for each of them made a wave of 1,000 timeouts quadratic.
+    private Dictionary<int, List<int>>? _children, _groups;
+
     private ProcessTable(Dictionary<int, Entry> entries) => _entries = entries;
 
     // PF_EXITING in the flags field of /proc/PID/stat: the process has begun its exit.
@@ -31,9 +35,9 @@ internal sealed class ProcessTable
     /// Read with raw open/read/close into a stack buffer: a termination sweep reads every process's stat line at
     /// least twice, and File.ReadAllText made each read several times slower, which the caller waits for on timeout.
     /// </remarks>
-    /// <param name="include">Which pids to read (null: all); the others are skipped by their /proc entry's name alone.</param>
+    /// <param name="lowestPid">The lowest pid to read (null: all); the others are skipped by their /proc entry's name alone.</param>
     /// <exception cref="IOException">This process is out of descriptors or memory: the list would be incomplete.</exception>
-    public static unsafe ProcessTable Read(Func<int, bool>? include = null)
+    public static unsafe ProcessTable Read(int? lowestPid = null)
     {
         if (OperatingSystem.IsMacOS()) return new ProcessTable(DarwinProcessList.Read());
         var table = new ProcessTable([]);
@@ -43,7 +47,7 @@ internal sealed class ProcessTable
         {
             var name = Path.GetFileName(directory.AsSpan());
             if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
-            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || include?.Invoke(pid) == false) continue;
+            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid < lowestPid) continue;
             var length = ReadStat(pid, path, stat);
             if (length < 0 && Libc.IsResourceShortage(Libc.Errno)) throw ShortageError(pid);
             // Exited while we were reading (nothing to signal), or a line we cannot parse.
@@ -63,12 +67,37 @@ internal sealed class ProcessTable
         if (OperatingSystem.IsMacOS()) return false;
         Span<byte> path = stackalloc byte[32];
         Span<byte> stat = stackalloc byte[4096];
+        return ExitState(pid, path, stat) switch
+        {
+            Exit.Unknown => false,
+            Exit.Gone or Exit.Exiting => true,
+            _ => HasFatalSignalPending(pid, path, stat),
+        };
+    }
+
+    /// <summary>
+    /// True when <paramref name="pid"/> is alive but has begun its exit or been hit by a fatal signal the kernel has
+    /// already turned into SIGKILL: it can fork no more. False when it is gone, a zombie, or anything else (macOS: always).
+    /// </summary>
+    public static bool IsExiting(int pid)
+    {
+        if (OperatingSystem.IsMacOS()) return false;
+        Span<byte> path = stackalloc byte[32];
+        Span<byte> stat = stackalloc byte[4096];
+        return ExitState(pid, path, stat) == Exit.Exiting;
+    }
+
+    private enum Exit { Unknown, Gone, Exiting, Running }
+
+    // Unknown: the stat line could not be read for want of descriptors or memory; Gone: exited (a zombie, or no longer there).
+    private static Exit ExitState(int pid, Span<byte> path, Span<byte> stat)
+    {
         var length = ReadStat(pid, path, stat);
-        if (length < 0) return !Libc.IsResourceShortage(Libc.Errno);
-        if (length == 0 || !TryParseStat(stat[..length], out var entry) || entry.Zombie) return true;
+        if (length < 0) return Libc.IsResourceShortage(Libc.Errno) ? Exit.Unknown : Exit.Gone;
+        if (length == 0 || !TryParseStat(stat[..length], out var entry) || entry.Zombie) return Exit.Gone;
         // Fields 9 (flags) and 31 (pending signals) of proc(5), counted from the state (field 3).
         var fields = stat[(stat[..length].LastIndexOf((byte)')') + 2)..length];
-        return (Field(fields, 6) & ExitingFlag) != 0 || (Field(fields, 28) & PendingKill) != 0 || HasFatalSignalPending(pid, path, stat);
+        return (Field(fields, 6) & ExitingFlag) != 0 || (Field(fields, 28) & PendingKill) != 0 ? Exit.Exiting : Exit.Running;
     }
 
     // A signal whose default action ends the process, pending and neither ignored nor caught: the kernel's short cut
@@ -168,35 +197,49 @@ internal sealed class ProcessTable
     public long StartTimeOf(int pid) => _entries.TryGetValue(pid, out var entry) ? entry.StartTime : 0;
 
     /// <summary>The live (non-zombie) processes in this snapshot whose parent is <paramref name="parent"/>.</summary>
-    public IEnumerable<int> LiveChildrenOf(int parent) => _entries.Where(pair => pair.Value.Parent == parent && !pair.Value.Zombie).Select(pair => pair.Key);
+    public IEnumerable<int> LiveChildrenOf(int parent) => ChildrenOf(parent).Where(pid => !_entries[pid].Zombie);
 
     /// <summary>The zombies in this snapshot whose parent is <paramref name="parent"/> and whose process group is <paramref name="group"/>.</summary>
     public IEnumerable<int> ZombieChildrenOf(int parent, int group) =>
-        _entries.Where(pair => pair.Value.Parent == parent && pair.Value.Group == group && pair.Value.Zombie).Select(pair => pair.Key);
+        ChildrenOf(parent).Where(pid => _entries[pid] is { Zombie: true } entry && entry.Group == group);
 
     /// <summary>
     /// The live (non-zombie) processes among <paramref name="roots"/>, those that descend from any of them, and those that
     /// belong to process group <paramref name="group"/>. A root counts itself: a descendant found earlier whose parent has
-    /// died since (it was reparented away from the tree) is still the tree's.
+    /// died since (it was reparented away from the tree) is still the tree's. Costs what the tree has, not what the snapshot has.
     /// </summary>
     public HashSet<int> LiveTree(IEnumerable<int> roots, int group)
     {
-        var children = new Dictionary<int, List<int>>();
         var found = new HashSet<int>(roots);
-        foreach (var (pid, entry) in _entries)
-        {
-            if (!children.TryGetValue(entry.Parent, out var list)) children[entry.Parent] = list = [];
-            list.Add(pid);
-            if (entry.Group == group) found.Add(pid);
-        }
+        if (Index().Groups.TryGetValue(group, out var members)) found.UnionWith(members);
         var pending = new Stack<int>(found);
         while (pending.TryPop(out var pid))
-        {
-            if (!children.TryGetValue(pid, out var list)) continue;
-            foreach (var child in list)
+            foreach (var child in ChildrenOf(pid))
                 if (found.Add(child)) pending.Push(child);
-        }
         found.RemoveWhere(pid => !_entries.TryGetValue(pid, out var entry) || entry.Zombie);
         return found;
+    }
+
+    private List<int> ChildrenOf(int parent) => Index().Children.TryGetValue(parent, out var children) ? children : [];
+
+    private (Dictionary<int, List<int>> Children, Dictionary<int, List<int>> Groups) Index()
+    {
+        if (_children is null || _groups is null)
+        {
+            _children = [];
+            _groups = [];
+            foreach (var (pid, entry) in _entries)
+            {
+                Add(_children, entry.Parent, pid);
+                Add(_groups, entry.Group, pid);
+            }
+        }
+        return (_children, _groups);
+    }
+
+    private static void Add(Dictionary<int, List<int>> index, int key, int pid)
+    {
+        if (!index.TryGetValue(key, out var list)) index[key] = list = [];
+        list.Add(pid);
     }
 }

@@ -37,6 +37,10 @@ internal sealed class ProcessTree : IDisposable
     // How long a kill waits for its processes to be gone before it returns (see PidfdEnd.WaitAll).
     private static readonly TimeSpan KillSettleBound = TimeSpan.FromMilliseconds(250);
 
+    // How long a kill waits for processes that are already exiting to be gone before it reads the process list instead
+    // (see Ended): an exit takes microseconds once the process runs.
+    private static readonly TimeSpan ExitingBound = TimeSpan.FromMilliseconds(50);
+
     private readonly Dictionary<int, HeldProcess> _descendants = [];
     private readonly ChildProcess? _leader;
     private readonly IContainment? _containment;
@@ -101,11 +105,31 @@ internal sealed class ProcessTree : IDisposable
     /// to the caller, which signals them as GNU timeout does. Every process found is held for <see cref="Kill"/>; nothing
     /// is stopped, so when the process list cannot be read (no descriptor left) only the direct signals are missed.
     /// </summary>
-    public void Signal(int signal)
+    public void Signal(int signal) => SignalAll([(this, signal)]);
+
+    /// <summary>
+    /// <see cref="Signal"/> for many trees at once, with one read of the process list per round for all of them: a wave
+    /// of runs timing out together costs one sweep, not one per run.
+    /// </summary>
+    public static void SignalAll(IReadOnlyList<(ProcessTree Tree, int Signal)> requests)
     {
-        var unsupervised = Unsupervised();
-        Send(unsupervised, signal);
-        if (signal is not (Signals.Kill or Signals.Continue)) Send(unsupervised, Signals.Continue);
+        var searches = requests.Select(request => new Search(request.Tree, found: [])).ToList();
+        try
+        {
+            Find(searches, freeze: false);
+        }
+        catch (Exception exception) when (exception is IOException or OutOfMemoryException)
+        {
+            searches.ForEach(search => search.Result = []);
+        }
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (tree, signal) = requests[i];
+            var live = searches[i].Result;
+            var unsupervised = live.Count == 0 ? [] : tree.LastTable!.Unsupervised(live, tree._group).Where(pid => pid != tree._command).ToList();
+            tree.Send(unsupervised, signal);
+            if (signal is not (Signals.Kill or Signals.Continue)) tree.Send(unsupervised, Signals.Continue);
+        }
     }
 
     /// <summary>
@@ -118,34 +142,105 @@ internal sealed class ProcessTree : IDisposable
     /// kills what it has: every process held or stopped and their process groups; nothing is left stopped. A process
     /// that cannot be held for want of a descriptor is stopped and killed by its pid, just read.
     /// </summary>
-    public int Kill()
+    public int Kill() => KillAll([this])[0];
+
+    /// <summary>
+    /// <see cref="Kill"/> for many trees at once: each round stops what every tree has, then reads the process list once
+    /// for all of them, and one wait covers every victim. Returns, tree by tree, how many processes SIGKILL ended.
+    /// </summary>
+    public static int[] KillAll(IReadOnlyList<ProcessTree> trees)
     {
-        var forced = _containment?.KillAll() ?? 0;
-        var stopped = new HashSet<int>();
-        var tableBefore = LastTable;
-        HashSet<int> live;
+        var forced = new int[trees.Count];
+        var live = new HashSet<int>[trees.Count];
+        var searches = new List<Search>();
+        var ended = Ended(trees);
+        for (var i = 0; i < trees.Count; i++)
+        {
+            var tree = trees[i];
+            forced[i] = tree._containment?.KillAll() ?? 0;
+            var stopped = new HashSet<int>();
+            if (ended[i]) live[i] = [];
+            else if (tree.Unchanged(stopped) is { } unchanged) live[i] = unchanged;
+            else searches.Add(new Search(tree, stopped) { Index = i, TableBefore = tree.LastTable });
+        }
         try
         {
-            live = Unchanged(stopped) ?? Find(freeze: true, stopped);
+            Find(searches, freeze: true);
         }
         catch (Exception exception) when (exception is IOException or OutOfMemoryException)
         {
-            live = [.. stopped, .. _descendants.Keys];
-            if (_leader is not null) live.Add(_rootPid);
-            if (!ReferenceEquals(LastTable, tableBefore)) KillGroupsOf(stopped, LastTable!);
+            foreach (var search in searches) search.Result = search.Tree.WhatIsHeld(search.Found, search.TableBefore);
         }
-        foreach (var pid in live)
+        foreach (var search in searches) live[search.Index] = search.Result;
+        var victims = new List<int>();
+        for (var i = 0; i < trees.Count; i++)
         {
-            var dying = ProcessTable.IsDying(pid);
-            if (SignalOne(pid, Signals.Kill) && !dying) forced++;
+            var tree = trees[i];
+            foreach (var pid in live[i])
+            {
+                var dying = ProcessTable.IsDying(pid);
+                if (tree.SignalOne(pid, Signals.Kill) && !dying) forced[i]++;
+            }
+            if (tree._leader is not null) Libc.kill(-tree._group, Signals.Kill);
+            victims.AddRange(live[i].Select(tree.PidfdOf));
         }
-        if (_leader is not null) Libc.kill(-_group, Signals.Kill);
-        if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(live.Select(PidfdOf).ToList(), KillSettleBound);
+        if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(victims, KillSettleBound);
         return forced;
     }
 
     /// <summary>Sends <paramref name="signal"/> to the leader only.</summary>
     public void SignalLeader(int signal) => _leader?.Signal(signal);
+
+    // The fastest path, for trees whose processes have all ended (the usual end of a timeout: the first signal did its
+    // work). Such a tree needs no stop-and-read rounds: what its processes created before the last complete read was
+    // held then, and has ended too; what they created since has a pid above that read's cursor mark, so one read of just
+    // those pids (one for every such tree, usually a handful of entries) shows whether any of it is still alive and the
+    // tree's (in its process group, or under a live descendant), which sends that tree the usual way. Held processes
+    // already exiting can fork no more but still have their children until they have ended: they are waited for
+    // (briefly) first. Not under a subreaper containment, whose orphans come back to this process.
+    private static bool[] Ended(IReadOnlyList<ProcessTree> trees)
+    {
+        var ended = new bool[trees.Count];
+        var pending = trees.Select(tree => tree.Ending()).ToArray();
+        var exiting = pending.OfType<List<int>>().SelectMany(pidfds => pidfds).ToList();
+        if (exiting.Count > 0) PidfdEnd.WaitAll(exiting, ExitingBound);
+        var cursor = PidCursor.Read();
+        var candidates = Enumerable.Range(0, trees.Count)
+            .Where(i => pending[i] is { } pidfds && pidfds.All(PidfdEnd.HasEnded) && trees[i]._quietMark is { } mark && cursor >= mark).ToList();
+        if (candidates.Count == 0) return ended;
+        ProcessTable table;
+        try
+        {
+            var lowest = (int)candidates.Min(i => trees[i]._quietMark!.Value) + 1;
+            table = DescriptorReserve.Retry(() => ProcessTable.Read(lowest));
+        }
+        catch (IOException)
+        {
+            return ended;
+        }
+        foreach (var i in candidates)
+        {
+            var tree = trees[i];
+            ended[i] = table.LiveTree(tree._descendants.Keys.Prepend(tree._rootPid), tree._group).Count == 0;
+        }
+        return ended;
+    }
+
+    // The pidfds of the leader and of the held processes that are still exiting, or null when one of them is neither
+    // ended nor exiting (or the tree is not a run's, or its orphans come back to this process).
+    private List<int>? Ending()
+    {
+        if (_leader is null || _byPid.Count > 0 || _containment is SubreaperContainment) return null;
+        var exiting = new List<int>();
+        foreach (var pid in _descendants.Keys.Prepend(_rootPid))
+        {
+            var pidfd = PidfdOf(pid);
+            if (PidfdEnd.HasEnded(pidfd)) continue;
+            if (!ProcessTable.IsExiting(pid)) return null;
+            exiting.Add(pidfd);
+        }
+        return exiting;
+    }
 
     // The fast path: when the pid cursor shows that nothing was created since the last complete read, the tree is what
     // that read found, less what has ended. Those are stopped (a stopped process cannot fork) before the cursor is
@@ -162,52 +257,55 @@ internal sealed class ProcessTree : IDisposable
         return alive;
     }
 
-    // Reads the process list until a read is complete, holding every live process of the tree it finds (into found);
-    // with freeze, stopping each as well, so that nothing can fork out of reach. Without it (a survey), a round that
-    // finds nothing new may still miss what was forked during the read: those descend from what was found.
-    private HashSet<int> Find(bool freeze, HashSet<int> found)
+    // The kill could not finish its read (no descriptor or memory left): what it has is every process it stopped or
+    // holds; the process groups of what it stopped are killed as well.
+    private HashSet<int> WhatIsHeld(HashSet<int> stopped, ProcessTable? tableBefore)
     {
-        _byPid.Clear();
+        HashSet<int> held = [.. stopped, .. _descendants.Keys];
+        if (_leader is not null) held.Add(_rootPid);
+        if (!ReferenceEquals(LastTable, tableBefore)) KillGroupsOf(stopped, LastTable!);
+        return held;
+    }
+
+    // Reads the process list until a read is complete for every search, holding every live process of each tree it
+    // finds (into the search's Found); with freeze, stopping each as well, so that nothing can fork out of reach. Without
+    // it (a survey), a round that finds nothing new may still miss what was forked during the read: those descend from
+    // what was found. One read per round serves every search still going.
+    private static void Find(List<Search> searches, bool freeze)
+    {
+        foreach (var search in searches) search.Tree._byPid.Clear();
         var cursor = PidCursor.Read();
-        var live = found;
-        for (var round = 0; round < (freeze ? MaxFreezeRounds : MaxSurveyRounds); round++)
+        var pending = new List<Search>(searches);
+        for (var round = 0; pending.Count > 0 && round < (freeze ? MaxFreezeRounds : MaxSurveyRounds); round++)
         {
-            IEnumerable<int> roots = _includeRootDescendants ? _descendants.Keys.Prepend(_rootPid) : _descendants.Keys;
             // A run's tree was all created after its leader (this process's own tree, for the CLI, may include older
-            // members of its process group).
-            var window = _leader is null ? null : PidWindow.After(_rootPid, _created, cursor);
+            // members of its process group): the read skips every pid older than the oldest leader.
+            var windows = pending.Select(search => search.Tree.Window(cursor)).ToList();
+            var lowest = windows.Contains(null) ? null : windows.Min();
             ProcessTable table;
             try
             {
-                table = DescriptorReserve.Retry(() => ProcessTable.Read(window));
+                table = DescriptorReserve.Retry(() => ProcessTable.Read(lowest));
             }
             catch (IOException) when (!freeze && round > 0)
             {
                 // Out of descriptors after a read that worked: a survey makes do with what that one found.
                 break;
             }
-            LastTable = table;
-            if (_containment is not null) roots = roots.Concat(_containment.Members(table));
-            live = table.LiveTree(roots, _group);
-            if (_leader is null) live.Remove(_rootPid);
-            var fresh = live.Where(pid => !found.Contains(pid)).ToList();
-            foreach (var pid in fresh)
-            {
-                if (!Hold(pid, table)) continue;
-                if (freeze) SignalOne(pid, Signals.Stop);
-                found.Add(pid);
-            }
+            foreach (var search in pending) search.Explore(table, freeze);
             // Complete when nothing at all was created between the cursor read before the list was read and now, or when
             // this round found nothing new: with every process found stopped, nothing can have been created unseen. A
             // window is only good if the cursor did not wrap during the read (new processes would then have small pids).
             var after = PidCursor.Read();
-            var windowHeld = window is null || (after is not null && after >= cursor);
-            if (windowHeld && ((after is not null && after == cursor) || fresh.Count == 0)) return Remember(live, after);
+            var windowHeld = lowest is null || (after is not null && after >= cursor);
+            var quiet = after is not null && after == cursor;
+            pending.RemoveAll(search => windowHeld && (quiet || search.FreshCount == 0) && search.Complete(after));
             cursor = after;
         }
-        Remember([], null);
-        return freeze ? found : live;
+        foreach (var search in pending) search.GiveUp(freeze);
     }
+
+    private int? Window(long? cursor) => _leader is null ? null : PidWindow.After(_rootPid, _created, cursor);
 
     private HashSet<int> Remember(HashSet<int> live, long? mark)
     {
@@ -216,23 +314,8 @@ internal sealed class ProcessTree : IDisposable
         return live;
     }
 
-    // The processes that get the first signal directly besides the leader and its group: found by a read of the process
-    // list, which also holds every process of the tree for the kill.
-    private List<int> Unsupervised()
-    {
-        try
-        {
-            var live = Find(freeze: false, found: []);
-            return LastTable!.Unsupervised(live, _group).Where(pid => pid != _command).ToList();
-        }
-        catch (Exception exception) when (exception is IOException or OutOfMemoryException)
-        {
-            return [];
-        }
-    }
-
-    // The kill could not finish its read: the process groups of what it stopped (held by their stopped members, so the
-    // ids cannot have been reused), except this process's own.
+    // The process groups of what a kill stopped (held by their stopped members, so the ids cannot have been reused),
+    // except this process's own.
     private static void KillGroupsOf(HashSet<int> stopped, ProcessTable table)
     {
         var own = Libc.getpgrp();
@@ -291,5 +374,58 @@ internal sealed class ProcessTree : IDisposable
     {
         foreach (var held in _descendants.Values) held.Release();
         _descendants.Clear();
+    }
+
+    // One tree's part in a Find: what it has found (and held) so far, and what the last round found live.
+    private sealed class Search(ProcessTree tree, HashSet<int> found)
+    {
+        private HashSet<int> _live = found;
+
+        public ProcessTree Tree { get; } = tree;
+
+        public HashSet<int> Found { get; } = found;
+
+        /// <summary>The tree's live processes once the search has ended.</summary>
+        public HashSet<int> Result { get; set; } = found;
+
+        public int FreshCount { get; private set; }
+
+        /// <summary>Where the tree stands in the caller's list.</summary>
+        public int Index { get; init; }
+
+        /// <summary>The tree's last table before the search, to tell whether the search read a new one.</summary>
+        public ProcessTable? TableBefore { get; init; }
+
+        // One round: the tree's live processes in table; those not found before are held (and, with freeze, stopped).
+        public void Explore(ProcessTable table, bool freeze)
+        {
+            var tree = Tree;
+            IEnumerable<int> roots = tree._includeRootDescendants ? tree._descendants.Keys.Prepend(tree._rootPid) : tree._descendants.Keys;
+            tree.LastTable = table;
+            if (tree._containment is not null) roots = roots.Concat(tree._containment.Members(table));
+            _live = table.LiveTree(roots, tree._group);
+            if (tree._leader is null) _live.Remove(tree._rootPid);
+            var fresh = _live.Where(pid => !Found.Contains(pid)).ToList();
+            FreshCount = fresh.Count;
+            foreach (var pid in fresh)
+            {
+                if (!tree.Hold(pid, table)) continue;
+                if (freeze) tree.SignalOne(pid, Signals.Stop);
+                Found.Add(pid);
+            }
+        }
+
+        public bool Complete(long? mark)
+        {
+            Result = Tree.Remember(_live, mark);
+            return true;
+        }
+
+        // The rounds ran out (or a survey ran out of descriptors): a kill takes everything it stopped, a survey what it saw last.
+        public void GiveUp(bool freeze)
+        {
+            Tree.Remember([], null);
+            Result = freeze ? Found : _live;
+        }
     }
 }

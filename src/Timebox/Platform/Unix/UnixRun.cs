@@ -29,6 +29,9 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     // Nothing can see the difference: captured output is handed over only when the run has finished, after the leader.
     private int[] _heldWriteEnds = [];
 
+    // Paused pipes (their consumers are behind) whose writers are all gone: what they hold is all there will be.
+    private readonly List<OutputPump> _hungUp = new(2);
+
     private UnixRun(Command command, EventLoop loop, int pid, int pidfd, RunConfinement confinement, long startTimestamp, RedirectionPlan plan,
         IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
         : base(command, pid, startTimestamp)
@@ -95,14 +98,15 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     protected override bool SignalGracefully()
     {
-        _tree.Signal(Command.TerminationSignal);
+        _loop.Terminations.Signal(_tree, Command.TerminationSignal);
         return true;
     }
 
-    protected override bool KillTree() => _tree.Kill() > 0;
+    protected override void KillTree(Action<bool> onKilled) => _loop.Terminations.Kill(_tree, forced => onKilled(forced > 0));
 
     protected override void ResumeReading(OutputRoute route)
     {
+        _hungUp.Remove(route.Pump);
         route.Pump.Paused = false;
         WatchPump(route.Pump);
     }
@@ -128,6 +132,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     protected override (ResourceUsage? Usage, Outcome? LimitOutcome, int Reached) ReleaseTree()
     {
+        _loop.Terminations.Flush(_tree);
         CloseHeldWriteEnds();
         _confinement.Release(_loop, _tree);
         var usage = _leader.Reap(_confinement.HostPeakBytes);
@@ -176,9 +181,25 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
             EndPump(pump);
             OnOutputEnded();
         }
-        else if (pump.Paused)
+        else if (pump.Paused && !_loop.WatchHangUp(pump.Fd, () => OnPausedPipeHungUp(pump)))
         {
             _loop.Unwatch(pump.Fd);
+        }
+    }
+
+    private void OnPausedPipeHungUp(OutputPump pump)
+    {
+        _hungUp.Add(pump);
+        OnPausedOutputHungUp();
+    }
+
+    protected override bool OnlyUnreadOutputLeft
+    {
+        get
+        {
+            foreach (var route in Readers)
+                if (!route.Ended && !_hungUp.Contains(route.Pump)) return false;
+            return true;
         }
     }
 

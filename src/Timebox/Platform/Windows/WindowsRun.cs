@@ -119,7 +119,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
     // No console shared with the program (a host without one), or the kill asked for: no graceful step to wait for.
     protected override bool SignalGracefully() => Command.TerminationSignal != Signals.Kill && SendBreak();
 
-    protected override bool KillTree() => _job.Terminate();
+    protected override void KillTree(Action<bool> onKilled) => onKilled(_job.Terminate());
 
     protected override void ResumeReading(PipeReader reader) => reader.Resume();
 
