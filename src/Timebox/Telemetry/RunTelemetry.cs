@@ -81,6 +81,13 @@ internal static class RunTelemetry
 
     private static void EndSpan(Activity span, RunResult result, Exception? failure, string outcome, string? errorType)
     {
+        span.SetEndTime(span.StartTimeUtc + result.Duration);
+        // Sampled out but propagated: the span exists for its context only, and nobody reads what it would carry.
+        if (!span.IsAllDataRequested)
+        {
+            span.Stop();
+            return;
+        }
         // A shell's status for a program a signal ended (128 + N): the conventions require an exit code.
         if ((result.ExitCode ?? (result.Signal is { } signal ? 128 + signal : null)) is { } exitCode) span.SetTag("process.exit.code", exitCode);
         if (errorType is not null) span.SetTag("error.type", errorType);
@@ -102,7 +109,6 @@ internal static class RunTelemetry
         }
         if (failure is not null) span.AddException(failure);
         if (errorType is not null) span.SetStatus(ActivityStatusCode.Error, result.Describe());
-        span.SetEndTime(span.StartTimeUtc + result.Duration);
         span.Stop();
     }
 
