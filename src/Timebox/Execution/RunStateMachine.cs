@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Timebox.Output;
+using Timebox.Telemetry;
 
 namespace Timebox.Execution;
 
@@ -29,6 +30,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
     private readonly IdleClock? _idleClock;
+    private readonly Activity? _span;
     private TReader? _stdout, _stderr;
     private TReader[] _readers = [];
     private long _sequence;
@@ -47,6 +49,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         _startTimestamp = startTimestamp;
         StartedAt = DateTimeOffset.UtcNow;
         _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress);
+        _span = RunTelemetry.Start(command, processId, startTimestamp);
     }
 
     public int ProcessId { get; }
@@ -508,7 +511,9 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forced, _outputIncomplete,
             stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = _endReason is not null ? reached : 0 };
         // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
-        if ((_outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null)) is { } failure)
+        var outputFailure = _outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null);
+        RunTelemetry.Complete(_span, result, outputFailure);
+        if (outputFailure is { } failure)
             _completion.TrySetException(new CommandOutputException(result, failure));
         else
             _completion.TrySetResult(result);
