@@ -12,7 +12,7 @@ public sealed class RecipeTests : ContainmentScenario
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(1);
 
     // Long enough for a loaded machine to start a TestChild and let it ignore SIGTERM before the deadline.
-    private static readonly TimeSpan UntilReady = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan UntilReady = TimeSpan.FromSeconds(4);
 
     private static readonly TimeSpan ShortGrace = TimeSpan.FromMilliseconds(500);
 
@@ -120,16 +120,16 @@ public sealed class RecipeTests : ContainmentScenario
     [Fact]
     public async Task Alarm_free_deadlines_run_side_by_side_on_any_thread_and_reach_descendants_below_the_children()
     {
-        // Each tree is three deep, each level in a process group of its own: `ps --ppid` would list the child only.
-        var commands = Enumerable.Range(0, 4).Select(i => Child(
-            "print", $"job {i}", "spawn", "new-group", "[", "spawn", "new-group", "[", "hold", "]", "hold", "]", "hold").WithGracePeriod(ShortGrace)).ToList();
+        // Each tree is three deep, each level in a session of its own: `ps --ppid` would list the child only.
+        var commands = Enumerable.Range(0, 3).Select(i => Script(
+            $"echo job {i}; setsid sh -c 'setsid \"$0\" hold & wait' \"$0\" & wait").WithGracePeriod(ShortGrace)).ToList();
 
         var stopwatch = Stopwatch.StartNew();
-        var results = await Started(() => Recipes.RunEach(commands, Deadline), 12);
+        var results = await Started(() => Recipes.RunEach(commands, UntilReady), 3);
 
         Assert.All(results, r => Assert.Equal(Outcome.TimedOut, r.Outcome));
-        Assert.Equal(Enumerable.Range(0, 4).Select(i => $"job {i}\n"), results.Select(r => r.Stdout.Text));
-        Assert.InRange(stopwatch.Elapsed, Deadline, Deadline + ShortGrace + Slack);
+        Assert.Equal(Enumerable.Range(0, 3).Select(i => $"job {i}\n"), results.Select(r => r.Stdout.Text));
+        Assert.InRange(stopwatch.Elapsed, UntilReady, UntilReady + ShortGrace + Slack);
         foreach (var result in results) result.Dispose();
     }
 
