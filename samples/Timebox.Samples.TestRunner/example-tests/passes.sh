@@ -1,0 +1,2 @@
+# Passes: exits 0.
+echo "1 + 1 = $((1 + 1))"
