@@ -41,6 +41,21 @@ public sealed class ForcedTests : ChildTest
         AssertGroupsGone(results);
     }
 
+    // A process started after the first signal never got it (a trap that starts a job on its way out; a shell that had
+    // blocked signals around a fork when the group's TERM came): it gets the signal before SIGKILL, and only one that
+    // would not die of it makes the run Forced.
+    [Theory]
+    [InlineData("trap 'sleep 30 & exit' TERM; echo ready; sleep 1000 & wait", false)]
+    [InlineData("trap '(trap \"\" TERM; sleep 30) & exit' TERM; echo ready; sleep 1000 & wait", true)]
+    public async Task A_process_started_after_the_first_signal_is_forced_only_if_that_signal_would_not_end_it(string script, bool forced)
+    {
+        var results = await RunMany(20, script, "timeout", TimeSpan.FromMilliseconds(500));
+
+        Assert.All(results, result => Assert.Equal("ready\n", result.Stdout.Text));
+        Assert.All(results, result => Assert.Equal(forced, result.Forced));
+        AssertGroupsGone(results);
+    }
+
     private async Task<List<RunResult>> RunMany(int count, string script, string how, TimeSpan? firstSignalAfter = null)
     {
         var after = firstSignalAfter ?? FirstSignalAfter;
