@@ -14,9 +14,7 @@ public static class TimeboxCli
         get
         {
             var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-            var configuration = tfm.Parent!;
-            var repository = configuration.Parent!.Parent!.Parent!.Parent!;
-            var path = System.IO.Path.Combine(repository.FullName, "src", "Timebox.Cli", "bin", configuration.Name, tfm.Name, "Timebox.Cli.dll");
+            var path = System.IO.Path.Combine(RepositoryRoot.Path, "src", "Timebox.Cli", "bin", tfm.Parent!.Name, tfm.Name, "Timebox.Cli.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException($"The JIT build of the CLI is not at '{path}': build the solution.", path);
         }
     }
