@@ -45,7 +45,7 @@ public sealed class PackageTests : IDisposable
     [Fact]
     public async Task The_library_and_the_tool_install_from_a_folder_and_kill_the_whole_tree()
     {
-        var pack = await Run(new Command("bash", Path.Combine(RepositoryRoot.Path, "build", "pack.sh"), _feed, "linux-x64", "any")
+        var pack = await Run(new Command("bash", RepositoryFiles.PathOf("build/pack.sh"), _feed, "linux-x64", "any")
             .WithTimeout(BuildTimeout));
         Assert.True(pack.ExitCode == 0, $"build/pack.sh failed:\n{pack.Stdout.Text}\n{pack.Stderr.Text}");
         var version = Path.GetFileName(Directory.GetFiles(_feed, "Timebox.Cli.any.*.nupkg").Single())["Timebox.Cli.any.".Length..^".nupkg".Length];

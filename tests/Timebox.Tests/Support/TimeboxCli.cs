@@ -14,7 +14,7 @@ public static class TimeboxCli
         get
         {
             var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-            var path = System.IO.Path.Combine(RepositoryRoot.Path, "src", "Timebox.Cli", "bin", tfm.Parent!.Name, tfm.Name, "Timebox.Cli.dll");
+            var path = System.IO.Path.Combine(RepositoryFiles.Root, "src", "Timebox.Cli", "bin", tfm.Parent!.Name, tfm.Name, "Timebox.Cli.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException($"The JIT build of the CLI is not at '{path}': build the solution.", path);
         }
     }
