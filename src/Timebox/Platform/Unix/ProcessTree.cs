@@ -55,8 +55,8 @@ internal sealed class ProcessTree : IDisposable
     private HashSet<int> _lastLive = [];
     private long? _quietMark;
 
-    // The first signal, and the pid cursor read right after it was sent: a process with a higher pid was created after
-    // it, so it never got it (see KillAll).
+    // The first signal, and the pid cursor read just before it was sent: a process with a higher pid may have been
+    // created after it, and then never got it (see DiesOfFirstSignal).
     private int _firstSignal;
     private long? _firstSignalCursor;
 
@@ -127,6 +127,9 @@ internal sealed class ProcessTree : IDisposable
         {
             searches.ForEach(search => search.Result = []);
         }
+        // Read before sending: a process with a higher pid may have been created after its tree's signal went out. One
+        // created before it, in between, got the signal; it is sent again only if it outlived it, just before SIGKILL.
+        var cursor = PidCursor.Read();
         for (var i = 0; i < requests.Count; i++)
         {
             var (tree, signal) = requests[i];
@@ -135,7 +138,6 @@ internal sealed class ProcessTree : IDisposable
             tree.Send(unsupervised, signal);
             if (signal is not (Signals.Kill or Signals.Continue)) tree.Send(unsupervised, Signals.Continue);
         }
-        var cursor = PidCursor.Read();
         foreach (var (tree, signal) in requests)
         {
             if (tree._firstSignalCursor is not null || cursor is null) continue;
