@@ -29,6 +29,12 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     // Nothing can see the difference: captured output is handed over only when the run has finished, after the leader.
     private int[] _heldWriteEnds = [];
 
+    // The shared loop holds them too, for a few runs at a time: it may carry thousands of runs, whose descriptors this
+    // would add to (one more per captured stream) on the way to RLIMIT_NOFILE.
+    private const int SharedLoopHolderLimit = 16;
+    private static int s_sharedLoopHolders;
+    private bool _holdsSharedLoopSlot;
+
     private UnixRun(Command command, EventLoop loop, int pid, int pidfd, RunConfinement confinement, long startTimestamp, RedirectionPlan plan,
         IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
         : base(command, pid, startTimestamp)
@@ -54,19 +60,37 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         var startTimestamp = Stopwatch.GetTimestamp();
         var pid = RunConfinement.Spawn(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
         var drivenHere = loop.IsLoopThread;
-        // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,
-        // whose descriptors this would add to (one more per captured stream) on the way to RLIMIT_NOFILE.
-        var heldWriteEnds = drivenHere ? plan.TakeCapturedWriteEnds() : [];
+        var holdsSharedLoopSlot = !drivenHere && plan.HasCapturedWriteEnds && TakeSharedLoopSlot();
+        var heldWriteEnds = drivenHere || holdsSharedLoopSlot ? plan.TakeCapturedWriteEnds() : [];
         plan.CloseChildEnds();
 
-        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks) { _heldWriteEnds = heldWriteEnds };
+        var run = new UnixRun(command, loop, pid, pidfd, confinement, startTimestamp, plan, start.StdoutSinks, start.StderrSinks)
+        {
+            _heldWriteEnds = heldWriteEnds,
+            _holdsSharedLoopSlot = holdsSharedLoopSlot,
+        };
         start.HandOver();
         run.ConnectStdin(plan);
         run.StartFeeders();
         if (drivenHere) run.Begin();
-        else loop.Post(run.Begin);
+        else run.PostBegin();
         run.TerminateOnCancel(cancellationToken);
         return run;
+    }
+
+    // A timer needs the loop awake to count it down, and a leader without a pidfd has ended already: both need the loop
+    // now. Otherwise the first event of the leader or of a pipe is soon enough for the loop to start watching them.
+    private void PostBegin()
+    {
+        if (Command.Timeout is not null || Command.IdleTimeout is not null || _leader.Pidfd < 0)
+        {
+            _loop.Post(Begin);
+            return;
+        }
+        Span<int> fds = stackalloc int[1 + Readers.Length];
+        fds[0] = _leader.Pidfd;
+        for (var i = 0; i < Readers.Length; i++) fds[i + 1] = Readers[i].Pump.Fd;
+        _loop.PostWatching(Begin, fds);
     }
 
     protected override void Post(Action step) => _loop.Post(step);
@@ -140,6 +164,16 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     {
         foreach (var fd in _heldWriteEnds) Libc.close(fd);
         _heldWriteEnds = [];
+        if (!_holdsSharedLoopSlot) return;
+        _holdsSharedLoopSlot = false;
+        Interlocked.Decrement(ref s_sharedLoopHolders);
+    }
+
+    private static bool TakeSharedLoopSlot()
+    {
+        if (Interlocked.Increment(ref s_sharedLoopHolders) <= SharedLoopHolderLimit) return true;
+        Interlocked.Decrement(ref s_sharedLoopHolders);
+        return false;
     }
 
     private OutputRoute? Route(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>
