@@ -94,8 +94,7 @@ public sealed class ScaleTests : ChildTest
     public async Task Async_runs_started_side_by_side_from_many_threads_each_get_their_own_output_and_status()
     {
         // Without a deadline, the thread that starts a run adds its pidfd and pipes to the shared loop's epoll set itself
-        // while the loop closes those of runs that end, so descriptor numbers pass from run to run across threads; and a
-        // few runs at a time keep the child's ends of their capture pipes until the exit is read, the others not.
+        // while the loop closes those of runs that end, so descriptor numbers pass from run to run across threads.
         static Command Numbered(int i) => new("sh", "-c", $"echo out{i}; echo err{i} >&2; exit {i % 7}");
         await Numbered(0).RunAsync();
         var fdsBefore = Proc.CountOpenFds();

@@ -42,9 +42,6 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         return fd;
     }
 
-    /// <summary>True when a stream is only captured, so that its pipe's write end can be held (<see cref="TakeCapturedWriteEnds"/>).</summary>
-    public bool HasCapturedWriteEnds => _capturedWriteEnds.Count > 0;
-
     /// <summary>
     /// Takes the child's write ends of the pipes that are only captured, which <see cref="CloseChildEnds"/> then leaves
     /// open: the run closes them once the leader's exit is read (see <see cref="UnixRun"/>).
