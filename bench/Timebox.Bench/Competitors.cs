@@ -20,6 +20,7 @@ internal static class Competitors
         new("Timebox Run, pipes only where C has them", () => Task.FromResult(new Command(True).WithStdout(OutputTarget.Inherit).WithStderr(OutputTarget.Inherit).Run()),
             () => Task.FromResult(new Command(Echo, "hello").WithStderr(OutputTarget.Inherit).Run().Stdout.Text)),
         new("System.Diagnostics.Process", RunProcessTrue, CaptureProcessEcho),
+        new("System.Diagnostics.Process, async waits", RunProcessTrueAsync, CaptureProcessEchoAsync),
         new("CliWrap 3.10.5", RunCliWrapTrue,
             async () => (await Cli.Wrap(Echo).WithArguments("hello").ExecuteBufferedAsync()).StandardOutput),
         new("MedallionShell 1.6.1", () => Shell.Command.Run(True).Task, async () => (await Shell.Command.Run(Echo, "hello").Task).StandardOutput),
@@ -34,11 +35,25 @@ internal static class Competitors
         return Task.CompletedTask;
     }
 
+    private static async Task RunProcessTrueAsync()
+    {
+        using var process = Process.Start(new ProcessStartInfo(True) { UseShellExecute = false })!;
+        await process.WaitForExitAsync();
+    }
+
     private static Task<string> CaptureProcessEcho()
     {
         using var process = Process.Start(new ProcessStartInfo(Echo, "hello") { UseShellExecute = false, RedirectStandardOutput = true })!;
         var text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return Task.FromResult(text);
+    }
+
+    private static async Task<string> CaptureProcessEchoAsync()
+    {
+        using var process = Process.Start(new ProcessStartInfo(Echo, "hello") { UseShellExecute = false, RedirectStandardOutput = true })!;
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text;
     }
 }

@@ -91,6 +91,40 @@ public sealed class ScaleTests : ChildTest
     }
 
     [Fact]
+    public async Task Async_runs_started_side_by_side_from_many_threads_each_get_their_own_output_and_status()
+    {
+        // Without a deadline, the thread that starts a run adds its pidfd and pipes to the shared loop's epoll set itself
+        // while the loop closes those of runs that end, so descriptor numbers pass from run to run across threads.
+        static Command Numbered(int i) => new("sh", "-c", $"echo out{i}; echo err{i} >&2; exit {i % 7}");
+        await Numbered(0).RunAsync();
+        var fdsBefore = Proc.CountOpenFds();
+
+        using var gate = new SemaphoreSlim(32);
+        var runs = Enumerable.Range(0, 1000).Select(i => Task.Run(async () =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return (Index: i, Result: await Numbered(i).RunAsync());
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ToArray();
+        var results = await Task.WhenAll(runs);
+
+        Assert.All(results, run =>
+        {
+            Assert.Equal($"out{run.Index}\n", run.Result.Stdout.Text);
+            Assert.Equal($"err{run.Index}\n", run.Result.Stderr.Text);
+            Assert.Equal(run.Index % 7, run.Result.ExitCode);
+        });
+        Assert.InRange(Proc.CountOpenFds() - fdsBefore, -20, 5);
+        Assert.Empty(Proc.ZombieChildren());
+    }
+
+    [Fact]
     public void Blocking_runs_leak_no_descriptor_however_they_end()
     {
         // A blocking run keeps the child's ends of its capture pipes until it has read the leader's exit, so each way of

@@ -72,7 +72,33 @@ internal sealed unsafe class EpollEventLoop : EventLoop
         Debug.Assert(IsLoopThread);
         var registered = _handlers.ContainsKey(fd);
         _handlers[fd] = handler;
-        Control(registered ? Libc.EPOLL_CTL_MOD : Libc.EPOLL_CTL_ADD, fd, events);
+        if (registered)
+        {
+            Control(Libc.EPOLL_CTL_MOD, fd, events);
+            return;
+        }
+        if (TryControl(Libc.EPOLL_CTL_ADD, fd, events)) return;
+        // Already in the set, without a handler, when PostWatching put it there from the thread that started the run.
+        if (Libc.Errno != Libc.EEXIST) throw Libc.Failure($"epoll_ctl({Libc.EPOLL_CTL_ADD}, fd {fd})");
+        Control(Libc.EPOLL_CTL_MOD, fd, events);
+    }
+
+    // epoll_ctl is safe from any thread, so the thread that started a run adds its pidfd and pipes to the set itself, and
+    // the loop, asleep with nothing due, is not woken to do it: one wake-up less per run (see bench/NOTES.md). The first
+    // event of one of them wakes it; having no handler yet, the event is passed over, the loop runs what was posted (the
+    // step, which sets the handlers) and waits again, and the set, level-triggered, reports it once more at once. A
+    // handler is only ever set after its descriptor was added, so an event fetched for a descriptor that a handler of the
+    // same batch closes finds no handler, never the one of a new descriptor given the same number by another thread.
+    public override void PostWatching(Action firstStep, ReadOnlySpan<int> fds)
+    {
+        Enqueue(firstStep);
+        foreach (var fd in fds)
+        {
+            if (TryControl(Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN)) continue;
+            // The step's own Watch tries again on the loop thread, and a failure ends the run as it always has.
+            Wake();
+            return;
+        }
     }
 
     // A pipe reports EPOLLIN while it holds data and EPOLLHUP once no writer is left: hang-up alone means end-of-file.
@@ -141,10 +167,14 @@ internal sealed unsafe class EpollEventLoop : EventLoop
 
     private void Control(int op, int fd, uint events)
     {
+        if (!TryControl(op, fd, events)) throw Libc.Failure($"epoll_ctl({op}, fd {fd})");
+    }
+
+    private bool TryControl(int op, int fd, uint events)
+    {
         var ev = stackalloc byte[16];
         *(uint*)ev = events;
         *(long*)(ev + DataOffset) = fd;
-        if (Libc.epoll_ctl(_epoll, op, fd, ev) < 0)
-            throw Libc.Failure($"epoll_ctl({op}, fd {fd})");
+        return Libc.epoll_ctl(_epoll, op, fd, ev) == 0;
     }
 }

@@ -78,6 +78,17 @@ internal abstract class EventLoop
     }
 
     /// <summary>
+    /// Posts a run's first step, which watches <paramref name="fds"/> (<see cref="Watch"/>, <see cref="WatchExit"/>) and
+    /// schedules no timer, without waking the loop where the kernel can tell it instead: the loop then runs the step when
+    /// it next wakes, at the latest for the first event of one of <paramref name="fds"/>, and before any of their events
+    /// reaches a handler. A step that schedules a timer needs the loop awake to count it down: <see cref="Post"/>. Safe from any thread.
+    /// </summary>
+    public virtual void PostWatching(Action firstStep, ReadOnlySpan<int> fds) => Post(firstStep);
+
+    /// <summary><see cref="Post"/> without the wake, for a caller that makes sure the loop wakes soon enough.</summary>
+    protected void Enqueue(Action action) => _posted.Enqueue(action);
+
+    /// <summary>
     /// Watches <paramref name="fd"/> for readability (and hang-up); the handler gets the kernel's flags for the event,
     /// which differ between systems. Loop thread only.
     /// </summary>

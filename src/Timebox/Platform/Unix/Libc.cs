@@ -14,7 +14,7 @@ internal static unsafe partial class Libc
     // The values both systems share are constants; where macOS numbers differently, the value is chosen once for the
     // system this runs on, so that Linux keeps its own numbers exactly.
     public const int EPERM = 1, EINTR = 4, ESRCH = 3, ENOSYS = 38, ENOENT = 2, EACCES = 13, ENOEXEC = 8, ECHILD = 10, ENOTDIR = 20, EBADF = 9;
-    public const int ENOMEM = 12, ENFILE = 23, EMFILE = 24;
+    public const int ENOMEM = 12, EEXIST = 17, ENFILE = 23, EMFILE = 24;
     public static readonly int EAGAIN = OperatingSystem.IsMacOS() ? 35 : 11;
     public static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
     public static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
