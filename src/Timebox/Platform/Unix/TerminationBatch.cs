@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Timebox.Platform.Unix;
 
 /// <summary>
@@ -23,7 +25,8 @@ internal sealed class TerminationBatch
 
     /// <summary>
     /// Carries out every request, first signals, then kills, and what their callbacks ask for in turn. A failing
-    /// callback is traced, as the loop traces a failing handler, and does not keep the others from running.
+    /// callback is traced, as the loop traces a failing handler, and does not keep the others from running; nor does a
+    /// tree that makes the whole batch fail.
     /// </summary>
     public void Run()
     {
@@ -33,15 +36,43 @@ internal sealed class TerminationBatch
             {
                 var signals = _signals.ToArray();
                 _signals.Clear();
-                ProcessTree.SignalAll(signals);
+                if (!Attempt(() => ProcessTree.SignalAll(signals)))
+                    foreach (var request in signals) EventLoop.Guard(one => ProcessTree.SignalAll([one]), request);
             }
             if (_kills.Count > 0)
             {
                 var kills = _kills.ToArray();
                 _kills.Clear();
-                var forced = ProcessTree.KillAll(kills.Select(kill => kill.Tree).ToArray());
+                var forced = new int[kills.Length];
+                if (!Attempt(() => forced = ProcessTree.KillAll(kills.Select(kill => kill.Tree).ToArray())))
+                {
+                    for (var i = 0; i < kills.Length; i++)
+                    {
+                        var index = i;
+                        EventLoop.Guard(() => forced[index] = kills[index].Tree.Kill());
+                    }
+                }
                 for (var i = 0; i < kills.Length; i++) EventLoop.Guard(kills[i].OnKilled, forced[i]);
             }
+        }
+    }
+
+    // A batch shares one failure domain where each run used to have its own: when one tree makes the batch fail, it is
+    // traced and the batch is done again tree by tree, so that the others are still signalled or killed, every kill's
+    // callback still comes (a run waiting for it would otherwise never finish), and the loop thread lives on.
+    private static bool Attempt(Action batch)
+    {
+        try
+        {
+            batch();
+            return true;
+        }
+#pragma warning disable CA1031 // not swallowed: traced, and every tree is then handled on its own
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Trace.TraceError($"Timebox termination batch failed, retried run by run: {exception}");
+            return false;
         }
     }
 
