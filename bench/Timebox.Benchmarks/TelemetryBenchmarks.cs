@@ -25,7 +25,7 @@ public class TelemetryBenchmarks
     [GlobalSetup]
     public void Listen()
     {
-        _result = new RunResult(_timedOut, 4242, Outcome.TimedOut, exitCode: null, signal: 15, forced: false, outputIncomplete: false,
+        _result = new RunResult(_timedOut, 4242, Outcome.TimedOut, exitCode: null, signal: 15, forcefullyKilled: false, outputIncomplete: false,
             CapturedOutput.None(Encoding.UTF8), CapturedOutput.None(Encoding.UTF8), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1.002))
         {
             Usage = new ResourceUsage(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), 4 << 20, peakIsUpperBound: false),

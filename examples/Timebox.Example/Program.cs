@@ -16,5 +16,5 @@ var result = await new Command(args[1], args[2..])
 Console.Write(result.Stdout.Text);
 Console.Error.Write(result.Stderr.Text);
 Console.WriteLine($"outcome: {result.Outcome}, exit code: {result.ExitCode?.ToString() ?? "-"}, signal: {result.Signal?.ToString() ?? "-"}, " +
-                  $"forced: {result.Forced}, duration: {result.Duration.TotalMilliseconds:0} ms");
+                  $"forcefully killed: {result.ForcefullyKilled}, duration: {result.Duration.TotalMilliseconds:0} ms");
 return result.Outcome == Outcome.TimedOut ? 124 : result.ExitCode ?? 128 + (result.Signal ?? 0);

@@ -110,7 +110,7 @@ namespace Timebox.Cli
             };
             // Formatted piece by piece: interpolation with a format provider would pull reflection into the binary.
             var peakMiB = (result.Usage.PeakRssBytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture);
-            return $"{result.OutcomeName} after {Seconds(result.Duration)}s ({how}, exit status {Number(status)}{(result.Forced ? ", forced with KILL" : "")}); " +
+            return $"{result.OutcomeName} after {Seconds(result.Duration)}s ({how}, exit status {Number(status)}{(result.ForcefullyKilled ? ", forced with KILL" : "")}); " +
                 $"cpu {Seconds(result.Usage.User)}s user, {Seconds(result.Usage.System)}s system; " +
                 $"peak memory {peakMiB} MiB; {Number(result.SignalledProcesses)} processes signalled";
         }
@@ -122,7 +122,7 @@ namespace Timebox.Cli
         private static void WriteReport(ReportFile file, SupervisorResult result, CliOptions options, int status)
         {
             var report = new RunReport(
-                options.Command, result.OutcomeName, result.Status.ExitCode, result.Status.Signal, result.Forced, result.StartedAt,
+                options.Command, result.OutcomeName, result.Status.ExitCode, result.Status.Signal, result.ForcefullyKilled, result.StartedAt,
                 Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
                 Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
                 result.StartError?.Reason);

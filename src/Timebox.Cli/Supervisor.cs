@@ -62,7 +62,7 @@ internal sealed class Supervisor
     // signal (Canceled), which a later timeout does.
     private Outcome? _cause;
     private ExitStatus _status;
-    private bool _forced;
+    private bool _forcefullyKilled;
 
     public Supervisor(CliOptions options, InheritedSignals inherited)
     {
@@ -209,7 +209,7 @@ internal sealed class Supervisor
         if (signal == Signals.Kill) _phase = Phase.Killed;
         else if (_phase == Phase.Running) _phase = Phase.Signalled;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
-        if (_run.Signal(signal)) _forced = true;
+        if (_run.Signal(signal)) _forcefullyKilled = true;
     }
 
     // main(): waitpid has returned.
@@ -218,7 +218,7 @@ internal sealed class Supervisor
         if (CommandEnded) return;
         _status = _run.ReadExit();
         // Whatever the command left behind after a timeout or a forwarded signal dies with it.
-        if (_cause is not null && _run.KillLeftovers()) _forced = true;
+        if (_cause is not null && _run.KillLeftovers()) _forcefullyKilled = true;
         _phase = Phase.Draining;
         if (_relays.Count > 0) _run.Schedule(RelayDrain, Finish);
         TryFinish();
@@ -242,7 +242,7 @@ internal sealed class Supervisor
         var outcome = _cause ?? (_status.Signal is not null ? Outcome.Signaled : Outcome.Exited);
         // The command itself counts when it was signalled; the tree counts every other process it reached.
         var signalled = _cause is not null ? _run.ReachedCount + 1 : 0;
-        return new SupervisorResult(_status, outcome, _forced, _run.KilledHostGroup, signalled,
+        return new SupervisorResult(_status, outcome, _forcefullyKilled, _run.KilledHostGroup, signalled,
             _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), HostProcess.ChildrenUsage(), StartError: null);
     }
 }

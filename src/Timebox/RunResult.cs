@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Timebox;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Timebox;
 /// </summary>
 public sealed class RunResult : IDisposable
 {
-    internal RunResult(Command command, int processId, Outcome outcome, int? exitCode, int? signal, bool forced,
+    internal RunResult(Command command, int processId, Outcome outcome, int? exitCode, int? signal, bool forcefullyKilled,
         bool outputIncomplete, CapturedOutput stdout, CapturedOutput stderr, DateTimeOffset startedAt, TimeSpan duration)
     {
         Command = command;
@@ -15,7 +17,7 @@ public sealed class RunResult : IDisposable
         Outcome = outcome;
         ExitCode = exitCode;
         Signal = signal;
-        Forced = forced;
+        ForcefullyKilled = forcefullyKilled;
         OutputIncomplete = outputIncomplete;
         Stdout = stdout;
         Stderr = stderr;
@@ -43,7 +45,12 @@ public sealed class RunResult : IDisposable
     /// period, or that was still running (not already dying of the signal) when the main process ended and the rest of
     /// the tree was killed. Processes that were already exiting, or hit by a fatal signal, do not count.
     /// </summary>
-    public bool Forced { get; }
+    public bool ForcefullyKilled { get; }
+
+    /// <summary>The former name of <see cref="ForcefullyKilled"/>.</summary>
+    [Obsolete("Use ForcefullyKilled.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool Forced => ForcefullyKilled;
 
     /// <summary>
     /// True when the main process ended but something still held its output pipes after the drain period
@@ -90,10 +97,10 @@ public sealed class RunResult : IDisposable
         var status = ExitCode is { } code ? $"exit code {code}" : Signal is { } sig ? $"signal {sig} (SIG{Signals.NameOf(sig)})" : "unknown status";
         return Outcome switch
         {
-            Outcome.TimedOut => $"timed out after {Command.Timeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
-            Outcome.Canceled => $"canceled, {(Forced ? "killed" : "terminated")} ({status})",
-            Outcome.IdleTimedOut => $"idle for {Command.IdleTimeout?.TotalSeconds:0.###} s, {(Forced ? "killed" : "terminated")} ({status})",
-            Outcome.OutputLimitExceeded => $"exceeded its output limit, {(Forced ? "killed" : "terminated")} ({status})",
+            Outcome.TimedOut => $"timed out after {Command.Timeout?.TotalSeconds:0.###} s, {(ForcefullyKilled ? "killed" : "terminated")} ({status})",
+            Outcome.Canceled => $"canceled, {(ForcefullyKilled ? "killed" : "terminated")} ({status})",
+            Outcome.IdleTimedOut => $"idle for {Command.IdleTimeout?.TotalSeconds:0.###} s, {(ForcefullyKilled ? "killed" : "terminated")} ({status})",
+            Outcome.OutputLimitExceeded => $"exceeded its output limit, {(ForcefullyKilled ? "killed" : "terminated")} ({status})",
             Outcome.MemoryLimitExceeded => $"exceeded its memory limit, a process was killed ({status})",
             Outcome.OutputFailed => $"killed because its output could not be kept ({status})",
             _ => status,

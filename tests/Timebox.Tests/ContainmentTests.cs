@@ -59,7 +59,7 @@ public sealed class ContainmentTests : ContainmentScenario
         var result = await ExitNormally(mechanism);
 
         Assert.True(result.Succeeded);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.Equal(mechanism == ContainmentMechanism.ProcessTree ? 1 : 0, KillSurvivors());
         await RunCgroups.AssertNoneLeft();
     }
@@ -74,7 +74,7 @@ public sealed class ContainmentTests : ContainmentScenario
         var result = await process.WaitAsync();
 
         Assert.Equal(Outcome.TimedOut, result.Outcome);
-        Assert.True(result.Forced);
+        Assert.True(result.ForcefullyKilled);
         Assert.InRange(stopwatch.Elapsed, Deadline + Grace, Deadline + Grace + TimeSpan.FromSeconds(2));
         Assert.Equal(0, KillSurvivors());
         await RunCgroups.AssertNoneLeft();

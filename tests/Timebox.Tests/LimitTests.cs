@@ -32,7 +32,7 @@ public sealed class LimitTests : ChildTest
 
         Assert.Equal(Outcome.CpuLimitExceeded, result.Outcome);
         Assert.Equal(Signals.Kill, result.Signal);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.InRange(result.Usage!.TotalCpuTime, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(3));
     }
 
@@ -100,7 +100,7 @@ public sealed class LimitTests : ChildTest
 
         Assert.Equal(Outcome.MemoryLimitExceeded, hog.Outcome);
         Assert.Equal(Signals.Kill, hog.Signal);
-        Assert.False(hog.Forced);
+        Assert.False(hog.ForcefullyKilled);
         Assert.Equal("started\n", hog.Stdout.Text);
         Assert.Equal(Outcome.MemoryLimitExceeded, error.Limit);
         Assert.True(modest.Succeeded, modest.Stderr.Text);

@@ -13,7 +13,7 @@ public sealed class RunTests : ChildTest
         Assert.Equal("hello\n", result.Stdout.Text);
         Assert.Equal("oops\n", result.Stderr.Text);
         Assert.False(result.Succeeded);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.True(result.ProcessId > 0);
         Assert.InRange(result.StartedAt, DateTimeOffset.UtcNow - Generous, DateTimeOffset.UtcNow);
     }

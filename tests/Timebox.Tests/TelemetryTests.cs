@@ -33,7 +33,7 @@ public sealed class TelemetryTests : ChildTest
         Assert.Equal(result.Duration, span.Duration);
         // The test child sets its trap before it prints: a run that printed could only be ended by SIGKILL.
         var ignoredTerm = result.Stdout.Text == "ignoring\n";
-        Assert.Equal(ignoredTerm, result.Forced);
+        Assert.Equal(ignoredTerm, result.ForcefullyKilled);
         Assert.Equal(ignoredTerm, span.GetTagItem("timebox.forced"));
         Assert.Equal("SIG" + (ignoredTerm ? "KILL" : "TERM"), span.GetTagItem("timebox.signal"));
         Assert.Equal(128 + result.Signal, span.GetTagItem("process.exit.code"));

@@ -19,7 +19,7 @@ public sealed class TerminationTests : ChildTest
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal("started\n", result.Stdout.Text);
         Assert.Equal(Signals.Terminate, result.Signal);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.InRange(result.Duration, Deadline, CallBound);
     }
 
@@ -55,7 +55,7 @@ public sealed class TerminationTests : ChildTest
         Assert.Equal(Timeout.InfiniteTimeSpan, Command.Shell("true").WithGracePeriod(Timeout.InfiniteTimeSpan).GracePeriod);
         Assert.Equal(Outcome.Canceled, result.Outcome);
         Assert.Equal(Signals.Kill, result.Signal);
-        Assert.True(result.Forced);
+        Assert.True(result.ForcefullyKilled);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class TerminationTests : ChildTest
         var result = await process.WaitAsync();
 
         Assert.Equal(Outcome.Canceled, result.Outcome);
-        Assert.True(result.Forced);
+        Assert.True(result.ForcefullyKilled);
         Assert.Equal(Signals.Kill, result.Signal);
         Assert.InRange(stopwatch.Elapsed, Grace, Grace + TimeSpan.FromSeconds(2));
     }
@@ -91,7 +91,7 @@ public sealed class TerminationTests : ChildTest
     {
         // bash's job control gives the job a group of its own. The first signal goes where GNU timeout sends it, to the
         // main process and its group, so only bash could pass it on; bash dies of it instead, and the job, which never
-        // had SIGTERM, is killed then: that SIGKILL is what ended it, so the run is Forced.
+        // had SIGTERM, is killed then: that SIGKILL is what ended it, so the run is ForcefullyKilled.
         var log = Path.Combine(Path.GetTempPath(), $"timebox-job-{Guid.NewGuid():N}.log");
         var job = log + ".sh";
         File.WriteAllText(job, $"trap 'echo TERM >> {log}; exit 0' TERM; sleep 100 & echo $$ >> {log}; wait\n");
@@ -111,7 +111,7 @@ public sealed class TerminationTests : ChildTest
 
             Assert.Equal(Outcome.Canceled, result.Outcome);
             Assert.Equal(Signals.Terminate, result.Signal);
-            Assert.True(result.Forced);
+            Assert.True(result.ForcefullyKilled);
             Assert.DoesNotContain("TERM", lines);
             Assert.Empty(Proc.LiveMembersOf(jobGroup));
         }
@@ -129,7 +129,7 @@ public sealed class TerminationTests : ChildTest
 
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal(Signals.Kill, result.Signal);
-        Assert.True(result.Forced);
+        Assert.True(result.ForcefullyKilled);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal static class BatchRunReport
                 Milliseconds(attempt.Duration), 0, 0, 0, 0, failure.NotFound ? Cli.NotFoundStatus : Cli.CannotInvokeStatus, failure.Reason);
         }
         var usage = result.Usage;
-        return new RunReport(argv, ReportOutcome.NameOf(result.Outcome), result.ExitCode, result.Signal, result.Forced, result.StartedAt,
+        return new RunReport(argv, ReportOutcome.NameOf(result.Outcome), result.ExitCode, result.Signal, result.ForcefullyKilled, result.StartedAt,
             Milliseconds(result.Duration), Milliseconds(usage?.UserCpuTime ?? TimeSpan.Zero), Milliseconds(usage?.SystemCpuTime ?? TimeSpan.Zero),
             usage?.PeakResidentSetBytes ?? 0, result.SignalledProcesses, ExitStatus(result), null);
     }

@@ -37,7 +37,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private int _openFeeders;
     private Phase _phase = Phase.Running;
     private Outcome? _endReason;
-    private bool _forced, _outputIncomplete, _feedersAbandoned;
+    private bool _forcefullyKilled, _outputIncomplete, _feedersAbandoned;
     private IRunTimer? _deadlineTimer, _phaseTimer, _idleTimer;
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
@@ -130,7 +130,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     /// <summary>
     /// Kills every process of the tree, now or at the end of the current step's turn (Unix batches the kills of one turn),
     /// then calls <paramref name="onKilled"/> as a step: true if the kill ended any process that was not already dying of
-    /// the graceful signal (or exiting by itself), what <see cref="RunResult.Forced"/> reports. When the run finishes
+    /// the graceful signal (or exiting by itself), what <see cref="RunResult.ForcefullyKilled"/> reports. When the run finishes
     /// before that, letting go of the tree carries out the kill first, so the callback still comes before the result is
     /// made; it then finds the run finished.
     /// </summary>
@@ -382,9 +382,9 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     {
         _phaseTimer?.Cancel();
         _phase = Phase.Killing;
-        KillTree(forced =>
+        KillTree(forcefullyKilled =>
         {
-            _forced |= forced;
+            _forcefullyKilled |= forcefullyKilled;
             if (IsFinished) return;
             if (LeaderExited && AllOutputEnded)
             {
@@ -405,9 +405,9 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     {
         _phaseTimer?.Cancel();
         _phase = Phase.Killing;
-        KillTree(forced =>
+        KillTree(forcefullyKilled =>
         {
-            _forced |= forced;
+            _forcefullyKilled |= forcefullyKilled;
             Finish();
         });
     }
@@ -508,7 +508,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         // Unregistering waits for a running callback, which may be waiting for this step to end: not here. Only when
         // there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
-        var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forced, _outputIncomplete,
+        var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forcefullyKilled, _outputIncomplete,
             stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = _endReason is not null ? reached : 0 };
         // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
         var outputFailure = _outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null);

@@ -27,7 +27,7 @@ internal static class RunTelemetry
         "Runs ended by their deadline or their idle timeout.");
 
     private static readonly Counter<long> Kills = Meter.CreateCounter<long>("timebox.kills", "{kill}",
-        "Runs whose termination had to SIGKILL a process that the termination signal did not end (RunResult.Forced).");
+        "Runs whose termination had to SIGKILL a process that the termination signal did not end (RunResult.ForcefullyKilled).");
 
     private static readonly Counter<long> CapturedBytes = Meter.CreateCounter<long>("timebox.output.captured", "By",
         "Bytes of output kept in run results (after any capture limit).");
@@ -56,7 +56,7 @@ internal static class RunTelemetry
             else RunDuration.Record(result.Duration.TotalSeconds, outcomeTag, new KeyValuePair<string, object?>("error.type", errorType));
         }
         if (Timeouts.Enabled && result.Outcome is Outcome.TimedOut or Outcome.IdleTimedOut) Timeouts.Add(1, outcomeTag);
-        if (Kills.Enabled && result.Forced) Kills.Add(1, outcomeTag);
+        if (Kills.Enabled && result.ForcefullyKilled) Kills.Add(1, outcomeTag);
         if (CapturedBytes.Enabled)
         {
             if (result.Stdout.Length > 0) CapturedBytes.Add(result.Stdout.Length, new KeyValuePair<string, object?>("timebox.output.stream", "stdout"));
@@ -94,7 +94,7 @@ internal static class RunTelemetry
         span.SetTag("timebox.outcome", outcome);
         if (result.Signal is { } ended) span.SetTag("timebox.signal", "SIG" + Signals.NameOf(ended));
         span.SetTag("timebox.timed_out", result.Outcome is Outcome.TimedOut or Outcome.IdleTimedOut);
-        span.SetTag("timebox.forced", result.Forced);
+        span.SetTag("timebox.forced", result.ForcefullyKilled);
         span.SetTag("timebox.output_incomplete", result.OutputIncomplete);
         if (result.SignalledProcesses > 0) span.SetTag("timebox.signalled_processes", result.SignalledProcesses);
         if (result.Command.Timeout is { } timeout) span.SetTag("timebox.timeout", timeout.TotalSeconds);

@@ -187,7 +187,7 @@ public sealed class BatchRunnerTests : ChildTest
 
         Assert.Equal(2, results.Count);
         Assert.All(results, r => Assert.Equal(Signals.Kill, r.Result!.Signal));
-        Assert.All(results, r => Assert.True(r.Result!.Forced));
+        Assert.All(results, r => Assert.True(r.Result!.ForcefullyKilled));
         Assert.True(clock.Elapsed < Generous, $"took {clock.Elapsed}");
     }
 

@@ -55,7 +55,7 @@ public sealed class RecipeTests : ContainmentScenario
 
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal(Signals.Terminate, result.Signal);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.Equal("Process started\n", result.Stdout.Text);
         Assert.InRange(stopwatch.Elapsed, UntilReady, UntilReady + Slack);
     }
@@ -69,7 +69,7 @@ public sealed class RecipeTests : ContainmentScenario
         Assert.Equal("ready\n", result.Stdout.Text);
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal(Signals.Kill, result.Signal);
-        Assert.True(result.Forced);
+        Assert.True(result.ForcefullyKilled);
         Assert.InRange(stopwatch.Elapsed, UntilReady + ShortGrace, UntilReady + ShortGrace + Slack);
     }
 

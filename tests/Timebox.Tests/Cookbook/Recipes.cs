@@ -89,7 +89,7 @@ public static class Recipes
     {
         using RunResult r = cmd.WithTimeout(timeout).WithGracePeriod(grace).Run();
         if (r.Outcome != Outcome.TimedOut) return $"completed, exit code {r.ExitCode}";
-        return r.Forced ? "terminated, then killed" : "terminated";
+        return r.ForcefullyKilled ? "terminated, then killed" : "terminated";
     }
     #endregion
 

@@ -29,7 +29,7 @@ public sealed class UnreadOutputTests : ChildTest
         Assert.Empty(survivors);
         Assert.Equal(Outcome.TimedOut, result.Outcome);
         Assert.Equal(Signals.Terminate, result.Signal);
-        Assert.False(result.Forced);
+        Assert.False(result.ForcefullyKilled);
         Assert.InRange(elapsed, TimeSpan.Zero, LongGrace / 4);
         var unread = await CountToEnd(process.StandardOutput!);
         Assert.InRange(unread, 1L << 20, 1L << 30);

@@ -16,7 +16,7 @@ namespace Timebox.Platform.Windows;
 /// console program's default handler exits with 0xC000013A); the kill is TerminateJobObject, which ends every process of
 /// the job, descendants that left the group or the console included, with exit code <see cref="JobObject.KilledExitCode"/>.
 /// <see cref="RunResult.Signal"/> is always null; a killed main process reports <see cref="RunResult.ExitCode"/> 1 and
-/// <see cref="RunResult.Forced"/> true.
+/// <see cref="RunResult.ForcefullyKilled"/> true.
 /// </remarks>
 [SupportedOSPlatform("windows")]
 internal sealed class WindowsRun : RunStateMachine<PipeReader>
