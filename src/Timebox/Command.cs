@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text;
 using Timebox.Execution;
 
@@ -60,7 +61,7 @@ public sealed class Command
         Stdin = other.Stdin;
         Stdout = other.Stdout;
         Stderr = other.Stderr;
-        MergeStderrIntoStdout = other.MergeStderrIntoStdout;
+        StderrMerged = other.StderrMerged;
         Timeout = other.Timeout;
         GracePeriod = other.GracePeriod;
         TerminationSignal = other.TerminationSignal;
@@ -144,8 +145,16 @@ public sealed class Command
     /// <summary>Where standard error goes; <see cref="OutputTarget.Capture"/> by default.</summary>
     public OutputTarget Stderr { get; private init; } = OutputTarget.Capture;
 
-    /// <summary>True when standard error is the same pipe as standard output, so the two keep the order the program wrote them in.</summary>
-    public bool MergeStderrIntoStdout { get; private init; }
+    /// <summary>
+    /// True when standard error is merged into standard output (see <see cref="WithStderrMerged"/>): the same pipe or file,
+    /// so the two keep the order the program wrote them in.
+    /// </summary>
+    public bool StderrMerged { get; private init; }
+
+    /// <summary>The former name of <see cref="StderrMerged"/>.</summary>
+    [Obsolete("Use StderrMerged.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool MergeStderrIntoStdout => StderrMerged;
 
     /// <summary>The deadline, counted from the start; null means none.</summary>
     public TimeSpan? Timeout { get; private init; }
@@ -281,7 +290,7 @@ public sealed class Command
     }
 
     /// <summary>Sends standard error into the standard output pipe (<c>2&gt;&amp;1</c>), keeping the order the program wrote in.</summary>
-    public Command WithStderrMerged(bool merged = true) => new(this) { MergeStderrIntoStdout = merged };
+    public Command WithStderrMerged(bool merged = true) => new(this) { StderrMerged = merged };
 
     /// <summary>
     /// Sets the deadline, counted from the start. When it passes, the termination sequence runs on the whole tree

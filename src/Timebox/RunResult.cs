@@ -67,7 +67,7 @@ public sealed class RunResult : IDisposable
     /// <summary>Captured standard output (empty unless it was captured).</summary>
     public CapturedOutput Stdout { get; }
 
-    /// <summary>Captured standard error (empty unless it was captured or merged into standard output).</summary>
+    /// <summary>Captured standard error (empty unless it was captured; empty when merged into standard output, which then holds it).</summary>
     public CapturedOutput Stderr { get; }
 
     /// <summary>When the process was started.</summary>

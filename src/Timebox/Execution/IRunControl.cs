@@ -15,7 +15,7 @@ internal interface IRunControl
 
     Stream? StandardError { get; }
 
-    /// <summary>The streams the caller reads (<see cref="OutputTarget.Pipe"/>), for the merged line and chunk readers.</summary>
+    /// <summary>The streams the caller reads (<see cref="OutputTarget.Pipe"/>), for the line and chunk readers that interleave them in arrival order.</summary>
     IReadOnlyList<Output.ConsumerClaim> PipedOutputs { get; }
 
     /// <summary>Sends a signal to the main process, or to its whole process group.</summary>

@@ -107,7 +107,7 @@ internal static class Launcher
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException("Timebox runs commands on Linux, macOS and Windows only.");
-        if (command.IdleTimeout is not null && !command.Stdout.IsReadByHost && (command.MergeStderrIntoStdout || !command.Stderr.IsReadByHost))
+        if (command.IdleTimeout is not null && !command.Stdout.IsReadByHost && (command.StderrMerged || !command.Stderr.IsReadByHost))
             throw new InvalidOperationException("An idle timeout watches the output Timebox reads, but this command's output goes straight to the terminal, a file or /dev/null. Capture it, pipe it, or tee it (OutputTarget.Tee(OutputTarget.Inherit, ...)).");
     }
 }

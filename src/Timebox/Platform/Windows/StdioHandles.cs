@@ -22,7 +22,7 @@ internal sealed unsafe class StdioHandles : IDisposable
         {
             ChildStdin = PlanStdin(command);
             ChildStdout = PlanOutput(command, command.Stdout, Kernel32.STD_OUTPUT_HANDLE, out StdoutPipe);
-            ChildStderr = command.MergeStderrIntoStdout ? ChildStdout : PlanOutput(command, command.Stderr, Kernel32.STD_ERROR_HANDLE, out StderrPipe);
+            ChildStderr = command.StderrMerged ? ChildStdout : PlanOutput(command, command.Stderr, Kernel32.STD_ERROR_HANDLE, out StderrPipe);
         }
         catch
         {

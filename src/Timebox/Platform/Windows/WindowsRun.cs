@@ -53,7 +53,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         var (application, commandLine) = CommandLine.For(command, program);
 
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
-        var stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
+        var stderrSinks = command.StderrMerged ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
         try
         {
             using var stdio = new StdioHandles(command);

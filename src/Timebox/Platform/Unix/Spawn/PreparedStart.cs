@@ -24,7 +24,7 @@ internal sealed record PreparedStart(Command Command, string? WorkingDirectory, 
         IReadOnlyList<IOutputSink> stderrSinks = [];
         try
         {
-            stderrSinks = command.MergeStderrIntoStdout ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
+            stderrSinks = command.StderrMerged ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
             return new PreparedStart(command, workingDirectory, environment, path, stdoutSinks, stderrSinks, new RedirectionPlan(command));
         }
         catch

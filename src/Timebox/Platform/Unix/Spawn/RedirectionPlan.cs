@@ -21,7 +21,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         {
             PlanStdin(command);
             ChildStdout = PlanOutput(command, command.Stdout, out StdoutParent);
-            if (command.MergeStderrIntoStdout) ChildStderr = ChildStdout >= 0 ? ChildStdout : 1;
+            if (command.StderrMerged) ChildStderr = ChildStdout >= 0 ? ChildStdout : 1;
             else ChildStderr = PlanOutput(command, command.Stderr, out StderrParent);
         }
         catch
