@@ -56,7 +56,7 @@ public sealed class Command
         ExecArguments = other.ExecArguments;
         InheritedDescriptors = other.InheritedDescriptors;
         WorkingDirectory = other.WorkingDirectory;
-        InheritEnvironment = other.InheritEnvironment;
+        EnvironmentCleared = other.EnvironmentCleared;
         _environmentChanges = other._environmentChanges;
         Stdin = other.Stdin;
         Stdout = other.Stdout;
@@ -130,8 +130,16 @@ public sealed class Command
     /// <summary>The working directory; null means the host's current directory.</summary>
     public string? WorkingDirectory { get; private init; }
 
-    /// <summary>Whether the program starts from the host's environment (true, the default) or from an empty one.</summary>
-    public bool InheritEnvironment { get; private init; } = true;
+    /// <summary>
+    /// True when the program starts from an empty environment (see <see cref="WithClearedEnvironment"/>); false, the default,
+    /// when it starts from the host's. <see cref="EnvironmentChanges"/> apply on top either way.
+    /// </summary>
+    public bool EnvironmentCleared { get; private init; }
+
+    /// <summary>The former, opposite form of <see cref="EnvironmentCleared"/>: true when the program starts from the host's environment.</summary>
+    [Obsolete("Use EnvironmentCleared, which is true when this is false.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool InheritEnvironment => !EnvironmentCleared;
 
     /// <summary>Variables set (non-null value) or removed (null value) on top of the starting environment.</summary>
     public IReadOnlyDictionary<string, string?> EnvironmentChanges => _environmentChanges;
@@ -266,7 +274,7 @@ public sealed class Command
     }
 
     /// <summary>Starts the program from an empty environment plus the variables set with <see cref="WithEnvironment(string, string?)"/> (true), or from the host's (false).</summary>
-    public Command WithClearedEnvironment(bool cleared = true) => new(this) { InheritEnvironment = !cleared };
+    public Command WithClearedEnvironment(bool cleared = true) => new(this) { EnvironmentCleared = cleared };
 
     /// <summary>Sets where standard input comes from.</summary>
     public Command WithStdin(StdinSource source)

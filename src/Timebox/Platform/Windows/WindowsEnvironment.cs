@@ -10,7 +10,7 @@ internal static class WindowsEnvironment
     public static string Block(Command command, out string? path, out string? pathExt)
     {
         var variables = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (command.InheritEnvironment)
+        if (!command.EnvironmentCleared)
         {
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
                 variables[(string)entry.Key] = (string?)entry.Value ?? "";

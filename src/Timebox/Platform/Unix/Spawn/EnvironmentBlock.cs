@@ -52,7 +52,7 @@ internal sealed unsafe class EnvironmentBlock
     public static EnvironmentBlock For(Command command)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (command.InheritEnvironment)
+        if (!command.EnvironmentCleared)
         {
             // Read afresh every time: Environment.SetEnvironmentVariable changes only .NET's copy, which nothing else shows.
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
