@@ -24,11 +24,11 @@ namespace Timebox.Cli
             CliOptions options;
             try
             {
-                switch (CommandLine.Parse(args, out options))
+                switch (TimeoutArguments.Parse(args, out options))
                 {
-                    case CommandLine.Request.Help:
+                    case TimeoutArguments.Request.Help:
                         return Messages.Out(Messages.Help) ? 0 : FailedStatus;
-                    case CommandLine.Request.Version:
+                    case TimeoutArguments.Request.Version:
                         return Messages.Out(Messages.Version) ? 0 : FailedStatus;
                 }
             }

@@ -15,7 +15,7 @@ internal static class BatchCommand
         BatchSettings settings;
         try
         {
-            if (BatchCommandLine.Parse(args, out settings) == BatchCommandLine.Request.Help)
+            if (BatchArguments.Parse(args, out settings) == BatchArguments.Request.Help)
                 return Messages.Out(BatchHelp.Text) ? 0 : Cli.FailedStatus;
         }
         catch (UsageException exception)

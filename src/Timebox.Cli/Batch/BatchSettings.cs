@@ -25,7 +25,7 @@ internal sealed class BatchSettings
     /// <summary>Attempts after the first, for outcomes in <see cref="RetryOn"/>.</summary>
     public int Retries { get; set; }
 
-    public IReadOnlySet<string> RetryOn { get; set; } = new HashSet<string>(BatchCommandLine.RetryableOutcomes, StringComparer.Ordinal);
+    public IReadOnlySet<string> RetryOn { get; set; } = new HashSet<string>(BatchArguments.RetryableOutcomes, StringComparer.Ordinal);
 
     public bool FailFast { get; set; }
 

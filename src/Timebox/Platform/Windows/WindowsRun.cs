@@ -50,7 +50,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         StartChecks.SpillDirectory(command);
         var environment = WindowsEnvironment.Block(command, out var pathVariable, out var pathExtVariable);
         var program = ProgramSearch.Resolve(command, pathVariable, pathExtVariable, workingDirectory ?? Environment.CurrentDirectory);
-        var (application, commandLine) = CommandLine.For(command, program);
+        var (application, commandLine) = WindowsCommandLine.For(command, program);
 
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
         var stderrSinks = command.StderrMerged ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);

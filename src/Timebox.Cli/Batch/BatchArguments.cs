@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Timebox.Cli;
 
 /// <summary>
-/// Parses `timebox batch JOBS [OPTION]...`. Unlike the main command line, options may come before or after the job
+/// Parses `timebox batch JOBS [OPTION]...`. Unlike <see cref="TimeoutArguments"/>, options may come before or after the job
 /// file (GNU getopt's default, permuting order): nothing here is passed on to a command.
 /// </summary>
-internal static class BatchCommandLine
+internal static class BatchArguments
 {
     public enum Request { Run, Help }
 

@@ -1,7 +1,10 @@
 namespace Timebox.Cli;
 
-/// <summary>Turns the arguments into <see cref="CliOptions"/>, or tells Main to print help or the version.</summary>
-internal static class CommandLine
+/// <summary>
+/// The arguments of `timebox [OPTION]... DURATION COMMAND [ARG]...`, GNU timeout's: turns them into <see cref="CliOptions"/>,
+/// or tells Main to print help or the version.
+/// </summary>
+internal static class TimeoutArguments
 {
     public enum Request { Run, Help, Version }
 

@@ -9,7 +9,7 @@ namespace Timebox.Platform.Windows;
 /// cmd.exe (after <c>/c</c> or <c>/k</c> comes a command line for it, passed verbatim, as <see cref="Command.Shell"/> needs)
 /// and batch files (run through cmd.exe explicitly, each argument quoted, refusing what cmd.exe would expand).
 /// </summary>
-internal static class CommandLine
+internal static class WindowsCommandLine
 {
     /// <summary>The application to start (the resolved program, or cmd.exe for a batch file) and its command line.</summary>
     public static (string Application, string CommandLine) For(Command command, string resolvedPath)
