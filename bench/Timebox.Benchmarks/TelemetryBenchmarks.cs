@@ -29,7 +29,7 @@ public class TelemetryBenchmarks
             CapturedOutput.None(Encoding.UTF8), CapturedOutput.None(Encoding.UTF8), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1.002))
         {
             Usage = new ResourceUsage(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), 4 << 20, peakIsUpperBound: false),
-            SignalledProcesses = 1,
+            SignaledProcesses = 1,
         };
         if (Listening) _listener = new TelemetryListener();
     }

@@ -112,7 +112,7 @@ namespace Timebox.Cli
             var peakMiB = (result.Usage.PeakRssBytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture);
             return $"{result.OutcomeName} after {Seconds(result.Duration)}s ({how}, exit status {Number(status)}{(result.ForcefullyKilled ? ", forced with KILL" : "")}); " +
                 $"cpu {Seconds(result.Usage.User)}s user, {Seconds(result.Usage.System)}s system; " +
-                $"peak memory {peakMiB} MiB; {Number(result.SignalledProcesses)} processes signalled";
+                $"peak memory {peakMiB} MiB; {Number(result.SignaledProcesses)} processes signalled";
         }
 
         private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
@@ -124,7 +124,7 @@ namespace Timebox.Cli
             var report = new RunReport(
                 options.Command, result.OutcomeName, result.Status.ExitCode, result.Status.Signal, result.ForcefullyKilled, result.StartedAt,
                 Math.Round(result.Duration.TotalMilliseconds, 3), Math.Round(result.Usage.User.TotalMilliseconds, 3),
-                Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignalledProcesses, status,
+                Math.Round(result.Usage.System.TotalMilliseconds, 3), result.Usage.PeakRssBytes, result.SignaledProcesses, status,
                 result.StartError?.Reason);
             using var content = new MemoryStream();
             report.WriteTo(content);

@@ -24,7 +24,7 @@ internal sealed class Supervisor
         Running,
 
         /// <summary>cleanup() ran for the timeout or a received signal: it armed -k (once) and sent the signal on. Later signals are passed on too.</summary>
-        Signalled,
+        Signaled,
 
         /// <summary>cleanup() ran for -k's timer (or the signal was KILL): SIGKILL went out.</summary>
         Killed,
@@ -207,7 +207,7 @@ internal sealed class Supervisor
             });
         }
         if (signal == Signals.Kill) _phase = Phase.Killed;
-        else if (_phase == Phase.Running) _phase = Phase.Signalled;
+        else if (_phase == Phase.Running) _phase = Phase.Signaled;
         if (_options.Verbose) Messages.Error($"sending signal {Signals.NameOf(signal)} to command {Quoting.Quote(_options.Command[0])}");
         if (_run.Signal(signal)) _forcefullyKilled = true;
     }
@@ -240,9 +240,9 @@ internal sealed class Supervisor
     private SupervisorResult Result()
     {
         var outcome = _cause ?? (_status.Signal is not null ? Outcome.Signaled : Outcome.Exited);
-        // The command itself counts when it was signalled; the tree counts every other process it reached.
-        var signalled = _cause is not null ? _run.ReachedCount + 1 : 0;
-        return new SupervisorResult(_status, outcome, _forcefullyKilled, _run.KilledHostGroup, signalled,
+        // The command itself counts when it was signaled; the tree counts every other process it reached.
+        var signaled = _cause is not null ? _run.ReachedCount + 1 : 0;
+        return new SupervisorResult(_status, outcome, _forcefullyKilled, _run.KilledHostGroup, signaled,
             _startedAt, Stopwatch.GetElapsedTime(_startTimestamp), HostProcess.ChildrenUsage(), StartError: null);
     }
 }

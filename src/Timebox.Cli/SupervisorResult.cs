@@ -3,7 +3,7 @@ using Timebox.Platform.Unix;
 namespace Timebox.Cli;
 
 /// <summary>How a supervised command ended, and what it cost.</summary>
-/// <param name="Outcome">Why it ended: <see cref="Outcome.TimedOut"/> or <see cref="Outcome.IdleTimedOut"/> when timebox's timeout signalled it, <see cref="Outcome.Canceled"/> when a signal timebox received was passed on, otherwise <see cref="Outcome.Signaled"/> or <see cref="Outcome.Exited"/>.</param>
+/// <param name="Outcome">Why it ended: <see cref="Outcome.TimedOut"/> or <see cref="Outcome.IdleTimedOut"/> when timebox's timeout signaled it, <see cref="Outcome.Canceled"/> when a signal timebox received was passed on, otherwise <see cref="Outcome.Signaled"/> or <see cref="Outcome.Exited"/>.</param>
 /// <param name="ForcefullyKilled">SIGKILL was sent: by -k, as the timeout signal, or to what the command left behind.</param>
 /// <param name="KilledOwnGroup">SIGKILL went to timebox's own process group, so timebox dies of it too, as GNU timeout does.</param>
 internal sealed record SupervisorResult(
@@ -11,7 +11,7 @@ internal sealed record SupervisorResult(
     Outcome Outcome,
     bool ForcefullyKilled,
     bool KilledOwnGroup,
-    int SignalledProcesses,
+    int SignaledProcesses,
     DateTimeOffset StartedAt,
     TimeSpan Duration,
     (TimeSpan User, TimeSpan System, long PeakRssBytes) Usage,

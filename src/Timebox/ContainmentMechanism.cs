@@ -27,7 +27,7 @@ public enum ContainmentMechanism
 
     /// <summary>
     /// Linux without cgroup.kill (cgroup v1, or v2 before 5.14): the run's cgroup as for <see cref="CgroupKill"/>, in a v1
-    /// pids or freezer hierarchy; its members, listed from cgroup.procs, are frozen (SIGSTOP) and signalled with the rest of
+    /// pids or freezer hierarchy; its members, listed from cgroup.procs, are frozen (SIGSTOP) and signaled with the rest of
     /// the tree until a round finds no new one, then killed one by one until the cgroup is empty.
     /// </summary>
     CgroupSweep,

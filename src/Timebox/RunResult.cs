@@ -83,8 +83,8 @@ public sealed class RunResult : IDisposable
     /// </summary>
     public ResourceUsage? Usage { get; internal init; }
 
-    /// <summary>How many processes the termination sequence reached, the main process included; 0 when none was signalled (the CLI's killed_processes).</summary>
-    internal int SignalledProcesses { get; init; }
+    /// <summary>How many processes the termination sequence reached, the main process included; 0 when none was signaled (the CLI's killed_processes).</summary>
+    internal int SignaledProcesses { get; init; }
 
     /// <summary>True when the program exited by itself with code 0.</summary>
     public bool Succeeded => Outcome == Outcome.Exited && ExitCode == 0;

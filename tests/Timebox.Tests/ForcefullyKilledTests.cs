@@ -26,7 +26,7 @@ public sealed class ForcefullyKilledTests : ChildTest
     }
 
     // The marker is printed once the process that ignores TERM has set its trap: a run that printed it had a process
-    // that the first signal could not end; one that did not was signalled before it got that far, and died of it.
+    // that the first signal could not end; one that did not was signaled before it got that far, and died of it.
     [Theory]
     [InlineData("trap '' TERM; echo ignoring; sleep 30", "timeout")]
     [InlineData("trap '' TERM; echo ignoring; sleep 30", "cancel")]

@@ -20,7 +20,7 @@ internal static class BatchRunReport
         var usage = result.Usage;
         return new RunReport(argv, ReportOutcome.NameOf(result.Outcome), result.ExitCode, result.Signal, result.ForcefullyKilled, result.StartedAt,
             Milliseconds(result.Duration), Milliseconds(usage?.UserCpuTime ?? TimeSpan.Zero), Milliseconds(usage?.SystemCpuTime ?? TimeSpan.Zero),
-            usage?.PeakResidentSetBytes ?? 0, result.SignalledProcesses, ExitStatus(result), null);
+            usage?.PeakResidentSetBytes ?? 0, result.SignaledProcesses, ExitStatus(result), null);
     }
 
     /// <summary>What `timebox DURATION COMMAND` would have exited with for this run.</summary>

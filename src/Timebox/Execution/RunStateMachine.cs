@@ -509,7 +509,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         // there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
         var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forcefullyKilled, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignalledProcesses = _endReason is not null ? reached : 0 };
+            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignaledProcesses = _endReason is not null ? reached : 0 };
         // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
         var outputFailure = _outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null);
         RunTelemetry.Complete(_span, result, outputFailure);

@@ -96,7 +96,7 @@ internal static class RunTelemetry
         span.SetTag("timebox.timed_out", result.Outcome is Outcome.TimedOut or Outcome.IdleTimedOut);
         span.SetTag("timebox.forced", result.ForcefullyKilled);
         span.SetTag("timebox.output_incomplete", result.OutputIncomplete);
-        if (result.SignalledProcesses > 0) span.SetTag("timebox.signalled_processes", result.SignalledProcesses);
+        if (result.SignaledProcesses > 0) span.SetTag("timebox.signalled_processes", result.SignaledProcesses);
         if (result.Command.Timeout is { } timeout) span.SetTag("timebox.timeout", timeout.TotalSeconds);
         if (result.Command.IdleTimeout is { } idle) span.SetTag("timebox.idle_timeout", idle.TotalSeconds);
         if (result.Stdout.Length > 0) span.SetTag("timebox.stdout.size", result.Stdout.Length);

@@ -6,7 +6,7 @@ namespace Timebox.Platform.Unix;
 /// The library's Unix engine as the timebox CLI drives it, and the only door through which the CLI reaches it: the spawn
 /// (<see cref="PosixSpawner"/>), an event loop driven by the calling thread, the command's exit (<see cref="ChildProcess"/>),
 /// and the termination path every run shares (<see cref="ProcessTree"/>: whom a signal reaches, the sweep of what is
-/// left, holding processes so that no recycled pid is signalled). The CLI decides when to act, in GNU timeout's steps;
+/// left, holding processes so that no recycled pid is signaled). The CLI decides when to act, in GNU timeout's steps;
 /// this decides how, so that a fix to termination reaches the library's runs and the CLI alike: the first signal and the
 /// kill go through <see cref="ProcessTree.Signal"/> and <see cref="ProcessTree.Kill"/>, as <see cref="UnixRun"/>'s
 /// graceful step and kill do. Its
@@ -15,7 +15,7 @@ namespace Timebox.Platform.Unix;
 /// <remarks>
 /// Unlike a library run, the command does not lead a process group of its own: it joins the host's
 /// (<see cref="HostedRunOptions.HostGroup"/>), as GNU timeout's does, so the tree is rooted at this process, which is
-/// never signalled itself. Loop thread only (the thread that created it), except <see cref="Post"/>.
+/// never signaled itself. Loop thread only (the thread that created it), except <see cref="Post"/>.
 /// </remarks>
 internal sealed class HostedRun
 {
@@ -168,7 +168,7 @@ internal sealed class HostedRun
     public static void SignalSelf(int signal) => Libc.kill(Environment.ProcessId, signal);
 
     // By pid, one at a time, never waitpid(-1) on its own: only this process's own children are here (the CLI never
-    // starts a System.Diagnostics.Process), and the command is kept unreaped so that its pid cannot be reused while signalled.
+    // starts a System.Diagnostics.Process), and the command is kept unreaped so that its pid cannot be reused while signaled.
     private static unsafe void ReapChildren(int keep)
     {
         const int pAll = 0;
