@@ -132,7 +132,7 @@ internal sealed unsafe partial class ReportFile : IDisposable
         {
             // Hidden, named after the file (shortened so that the name stays within NAME_MAX), and unique. Random, not
             // RandomNumberGenerator: the name need not be secret (the file is created exclusively), and cryptography
-            // would add 100 KB to the binary.
+            // would make the binary larger (bench/NOTES.md).
             var temporary = Path.Combine(string.IsNullOrEmpty(directory) ? "." : directory,
                 $".{(name.Length > 100 ? name[..100] : name)}.{Random.Shared.NextInt64(1L << 48).ToString("x12", CultureInfo.InvariantCulture)}.tmp");
             var fd = Open(temporary, O_WRONLY | O_CREAT | O_EXCL);

@@ -9,8 +9,8 @@ namespace Timebox.Cli;
 /// </summary>
 /// <remarks>
 /// Written with Utf8JsonWriter field by field rather than through a source-generated JsonSerializerContext: both are
-/// reflection-free and AOT-safe, but the generated metadata (converters, type info) adds 160 KB of type data that the
-/// runtime must load at every start, about 1 ms, which the CLI's start-up budget cannot afford (bench/RESULTS.md).
+/// reflection-free and AOT-safe, but the generated metadata (converters, type info) adds type data that the runtime
+/// must load at every start, which the CLI's start-up budget cannot afford (bench/NOTES.md, CLI startup).
 /// </remarks>
 internal sealed record RunReport(
     IReadOnlyList<string> Command,

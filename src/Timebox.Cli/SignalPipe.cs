@@ -9,7 +9,8 @@ namespace Timebox.Cli;
 /// action (terminating timebox) is suppressed, and the signal is acted on by the loop, in order. The handlers stay until
 /// the process exits: a signal that arrives after the run (the echo of timebox's own kill(0), a late forward) and found
 /// no registration would get the runtime's default action and end timebox with it before it reports (exit 143 instead of
-/// 124, about one `dotnet run` timeout in six). Dying of a signal on purpose resets its action first (HostProcess.DieOf).
+/// 124, in a good share of `dotnet run` timeouts: bench/NOTES.md). Dying of a signal on purpose resets its action first
+/// (HostProcess.DieOf).
 /// </summary>
 internal sealed unsafe partial class SignalPipe
 {

@@ -6,7 +6,7 @@ namespace Timebox.Cli;
 /// The live view on a terminal, redrawn in place five times a second with plain ANSI sequences: a progress bar with
 /// done/total, throughput, elapsed time and ETA; the count of each outcome; and the slowest jobs running now. Jobs that
 /// end without success and notices scroll above it. (Spectre.Console would do, and passes the NativeAOT analyzers,
-/// but adds 1.9 MB to the binary for what fits in this file.)
+/// but makes the binary much larger for what fits in this file: bench/NOTES.md.)
 /// </summary>
 internal sealed class LiveProgress : ProgressView
 {

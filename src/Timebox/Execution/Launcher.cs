@@ -27,9 +27,9 @@ internal static class Launcher
     /// <summary>
     /// Starts for <see cref="Command.RunAsync"/>: everything taken from the host on the caller's thread, the spawn there
     /// too unless the thread pool has work waiting, then on a pool thread. A spawning thread waits until the child has
-    /// exec'd (about 450 µs on a loaded machine); always done where the caller runs, that wait held up the work queued
-    /// behind it, so a loop of calls continuing on one pool thread spawned strictly one at a time. Queued, the spawns are
-    /// taken up side by side by the pool's idle threads.
+    /// exec'd; always done where the caller runs, that wait held up the work queued behind it, so a loop of calls
+    /// continuing on one pool thread spawned strictly one at a time. Queued, the spawns are taken up side by side by the
+    /// pool's idle threads (bench/NOTES.md).
     /// </summary>
     public static Task<RunningProcess> StartOnThreadPool(Command command, CancellationToken cancellationToken)
     {
@@ -60,8 +60,8 @@ internal static class Launcher
                 throw StartFailure(command, exception);
             }
         }
-        // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread
-        // (12-20 µs more per sequential run).
+        // With nothing else waiting for a thread the spawn stays here: queuing it would only wake a second thread, and
+        // that costs a sequential run more than it saves (bench/NOTES.md).
         return ThreadPool.PendingWorkItemCount == 0 ? Task.FromResult(Spawn()) : Task.Run(Spawn, CancellationToken.None);
     }
 

@@ -24,8 +24,8 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     // The child's write ends of the pipes that are only captured, kept open in the host until the leader's exit is read,
     // so that its pipes end just after its exit is known instead of just before: a child's exit closes its descriptors
-    // before its pidfd becomes readable, and each pipe's hang-up woke the waiting thread once more (3.86 context switches
-    // per blocking run of /bin/true with both streams captured, 1.99 with none or with this; medians 10-17 µs lower).
+    // before its pidfd becomes readable, and each pipe's hang-up woke the waiting thread once more (context switches and
+    // medians in bench/NOTES.md).
     // Nothing can see the difference: captured output is handed over only when the run has finished, after the leader.
     private int[] _heldWriteEnds = [];
 
@@ -60,7 +60,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,
         // whose descriptors this would add to (one more per captured stream) on the way to RLIMIT_NOFILE. Nor would it gain:
         // there the pipes' hang-ups wake the loop while the child is still exiting, ahead of its pidfd, and holding them
-        // (16 runs at a time) made RunAsync of /bin/true slower, 1.15-1.23x of Process's WaitForExitAsync instead of 1.00.
+        // made RunAsync slower, not faster, against Process's WaitForExitAsync (bench/NOTES.md).
         var heldWriteEnds = drivenHere ? plan.TakeCapturedWriteEnds() : [];
         plan.CloseChildEnds();
 
