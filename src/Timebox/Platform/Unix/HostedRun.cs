@@ -115,19 +115,19 @@ internal sealed class HostedRun
     /// that nothing in the tree supervises (see <see cref="ProcessTree.Signal"/>); then SIGCONT, so that stopped processes
     /// act on it. SIGKILL reaches the whole tree, and the group's other members, through <see cref="ProcessTree.Kill"/>: the
     /// only way to kill them without killing this process before it has reported. Returns true when SIGKILL ended a
-    /// process that was not already dying of an earlier signal (what makes the run forced).
+    /// process that was not already dying of an earlier signal (what makes the run forcefully killed).
     /// </summary>
     public bool Signal(int signal)
     {
         var toGroup = _options.HostGroup is not null;
         if (signal == Signals.Kill)
         {
-            // Read before anything is killed: a command already dying of the first signal is not forced.
+            // Read before anything is killed: a command already dying of the first signal is not forcefully killed.
             var commandDying = ProcessTable.IsDying(_command!.Pid);
-            var forced = (_options.WholeTree || toGroup) && _tree!.Kill() > 0;
-            forced |= _command.Signal(signal) && !commandDying;
+            var forcefullyKilled = (_options.WholeTree || toGroup) && _tree!.Kill() > 0;
+            forcefullyKilled |= _command.Signal(signal) && !commandDying;
             if (toGroup) KilledHostGroup = true;
-            return forced;
+            return forcefullyKilled;
         }
         // The tree first: it reads the process list before the command can die of the signal and orphan its children,
         // which would then look unsupervised.

@@ -119,7 +119,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         return true;
     }
 
-    protected override void KillTree(Action<bool> onKilled) => _loop.Terminations.Kill(_tree, forced => onKilled(forced > 0));
+    protected override void KillTree(Action<bool> onKilled) => _loop.Terminations.Kill(_tree, forcefullyKilled => onKilled(forcefullyKilled > 0));
 
     protected override void ResumeReading(OutputRoute route)
     {
