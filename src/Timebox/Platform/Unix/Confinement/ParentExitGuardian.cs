@@ -4,7 +4,7 @@ namespace Timebox.Platform.Unix;
 /// The one small process that kills the process groups of <see cref="Command.KillOnParentExit"/> runs when the host
 /// dies. It is /bin/sh reading a pipe whose only write end the host holds: each run's child writes "+PID" before exec
 /// (so the program never runs unregistered), the host writes "-PID" before reaping it (so a recycled group id is never
-/// signalled). However the host ends, SIGKILL included, the kernel closes the write end; the guardian reads end-of-file
+/// signaled). However the host ends, SIGKILL included, the kernel closes the write end; the guardian reads end-of-file
 /// and sends SIGKILL to each registered group and main process. It ignores the signals a terminal or a process-group
 /// kill sends, lives in its own process group, and is detached (a subshell whose parent exits at once), so the host
 /// gets no long-lived child of its own; the host learns of its death, should someone kill it, from the pipe.

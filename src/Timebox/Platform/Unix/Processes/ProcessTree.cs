@@ -6,7 +6,7 @@ namespace Timebox.Platform.Unix;
 /// A tree of processes to signal as one: a root, its descendants and the members of one process group, each held (see
 /// <see cref="HeldProcess"/>) once found so that a signal can never reach a recycled pid. For a run of the library the
 /// root is the leader, whose pid is also the group id; it stays unreaped until the run finishes, so the group id cannot
-/// be reused while we signal it. For the timebox CLI the root is this process itself, which is never signalled.
+/// be reused while we signal it. For the timebox CLI the root is this process itself, which is never signaled.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -60,7 +60,7 @@ internal sealed class ProcessTree : IDisposable
     private int _firstSignal;
     private long? _firstSignalCursor;
 
-    // Processes the last read found but could not hold, for want of a descriptor for their pidfd: signalled by pid, on
+    // Processes the last read found but could not hold, for want of a descriptor for their pidfd: signaled by pid, on
     // the word of a read made a moment before (and, once stopped, a process cannot exit, so its pid cannot be reused).
     // Forgotten at the next read.
     private readonly HashSet<int> _byPid = [];
@@ -91,7 +91,7 @@ internal sealed class ProcessTree : IDisposable
     /// <summary>
     /// What this process started: its <paramref name="command"/>, the other members of process group
     /// <paramref name="group"/> (null for none) and, with <paramref name="descendants"/>, every descendant (a child
-    /// subreaper gets orphans back, so they stay descendants). This process itself is never signalled; the command and
+    /// subreaper gets orphans back, so they stay descendants). This process itself is never signaled; the command and
     /// the group are the caller's to signal (see <see cref="Signal"/>).
     /// </summary>
     public static ProcessTree OfThisProcess(int command, int? group, bool descendants) =>
@@ -151,7 +151,8 @@ internal sealed class ProcessTree : IDisposable
     /// so nothing can fork out of reach, then SIGKILLs them and the process group. SIGKILL goes first to the containment's
     /// members at once where it can (cgroup.kill), which no fork can outrun. Returns once the killed processes are gone
     /// (within <see cref="KillSettleBound"/>), with how many of them were not already dying (exiting, or hit by a fatal
-    /// signal such as the first one): those are the ones SIGKILL ended, which makes a run <see cref="RunResult.Forced"/>.
+    /// signal such as the first one): those are the ones SIGKILL ended, which makes a run
+    /// <see cref="RunResult.ForcefullyKilled"/>.
     /// When the process list cannot be read or a process cannot be held part way (no descriptor or memory left), it
     /// kills what it has: every process held or stopped and their process groups; nothing is left stopped. A process
     /// that cannot be held for want of a descriptor is stopped and killed by its pid, just read.
@@ -164,14 +165,14 @@ internal sealed class ProcessTree : IDisposable
     /// </summary>
     public static int[] KillAll(IReadOnlyList<ProcessTree> trees)
     {
-        var forced = new int[trees.Count];
+        var forcefullyKilled = new int[trees.Count];
         var live = new HashSet<int>[trees.Count];
         var searches = new List<Search>();
         var ended = Ended(trees);
         for (var i = 0; i < trees.Count; i++)
         {
             var tree = trees[i];
-            forced[i] = tree._containment?.KillAll() ?? 0;
+            forcefullyKilled[i] = tree._containment?.KillAll() ?? 0;
             var stopped = new HashSet<int>();
             if (ended[i]) live[i] = [];
             else if (tree.Unchanged(stopped) is { } unchanged) live[i] = unchanged;
@@ -194,28 +195,28 @@ internal sealed class ProcessTree : IDisposable
             foreach (var pid in live[i])
             {
                 var dying = ProcessTable.IsDying(pid) || tree.DiesOfFirstSignal(pid, cursor);
-                if (tree.SignalOne(pid, Signals.Kill) && !dying) forced[i]++;
+                if (tree.SignalOne(pid, Signals.Kill) && !dying) forcefullyKilled[i]++;
             }
             if (tree._leader is not null) Libc.kill(-tree._group, Signals.Kill);
             victims.AddRange(live[i].Select(tree.PidfdOf));
         }
         if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(victims, KillSettleBound);
-        return forced;
+        return forcefullyKilled;
     }
 
     // A process created after the first signal never got it: a shell that had blocked signals around a fork when the
     // group's TERM came starts its child after it (dash does: 1 run in 2,000 of `sh -c 'echo x; sleep 30'` on a loaded
     // machine left a `sleep` that no signal had reached). It gets the first signal now, just before SIGKILL, so that it
-    // counts as Forced only when that signal would not have ended it either (a handler, or ignored), as for any other
-    // process of the tree. True when it is dying of it.
+    // counts as forcefully killed only when that signal would not have ended it either (a handler, or ignored), as for
+    // any other process of the tree. True when it is dying of it.
     private bool DiesOfFirstSignal(int pid, long? cursor) =>
         BornAfterFirstSignal(pid, cursor) && _firstSignal is not (0 or Signals.Kill or Signals.Continue)
         && SignalOne(pid, _firstSignal) && ProcessTable.IsDying(pid);
 
     // Pids are handed out in increasing order and wrap at pid_max (32768 by default, a few seconds of a busy CI's forks):
     // once the cursor has wrapped since the first signal, the pids below it are new too (1 run in 20 of a test was
-    // counted as forced across a wrap). Older processes above the first signal's cursor outlived that signal if they
-    // are not dying: they get it again, just before SIGKILL.
+    // counted as forcefully killed across a wrap). Older processes above the first signal's cursor outlived that signal
+    // if they are not dying: they get it again, just before SIGKILL.
     private bool BornAfterFirstSignal(int pid, long? cursor) =>
         _firstSignalCursor is { } first && (pid > first || (cursor is { } now && now < first && pid <= now));
 
@@ -367,7 +368,7 @@ internal sealed class ProcessTree : IDisposable
         foreach (var pid in unsupervised) SignalOne(pid, signal);
     }
 
-    // Holds pid, found in table, unless it is held already; false when it is gone. Out of descriptors, it is signalled
+    // Holds pid, found in table, unless it is held already; false when it is gone. Out of descriptors, it is signaled
     // by pid until the next read.
     private bool Hold(int pid, ProcessTable table)
     {
@@ -382,7 +383,7 @@ internal sealed class ProcessTree : IDisposable
         return true;
     }
 
-    // Only a held process is signalled (or the leader, or one the last read could not hold); true when it was delivered.
+    // Only a held process is signaled (or the leader, or one the last read could not hold); true when it was delivered.
     private bool SignalOne(int pid, int signal)
     {
         if (pid == _rootPid && _leader is not null) return _leader.Signal(signal);

@@ -43,22 +43,22 @@ internal sealed class TerminationBatch
             {
                 var kills = _kills.ToArray();
                 _kills.Clear();
-                var forced = new int[kills.Length];
-                if (!Attempt(() => forced = ProcessTree.KillAll(kills.Select(kill => kill.Tree).ToArray())))
+                var forcefullyKilled = new int[kills.Length];
+                if (!Attempt(() => forcefullyKilled = ProcessTree.KillAll(kills.Select(kill => kill.Tree).ToArray())))
                 {
                     for (var i = 0; i < kills.Length; i++)
                     {
                         var index = i;
-                        EventLoop.Guard(() => forced[index] = kills[index].Tree.Kill());
+                        EventLoop.Guard(() => forcefullyKilled[index] = kills[index].Tree.Kill());
                     }
                 }
-                for (var i = 0; i < kills.Length; i++) EventLoop.Guard(kills[i].OnKilled, forced[i]);
+                for (var i = 0; i < kills.Length; i++) EventLoop.Guard(kills[i].OnKilled, forcefullyKilled[i]);
             }
         }
     }
 
     // A batch shares one failure domain where each run used to have its own: when one tree makes the batch fail, it is
-    // traced and the batch is done again tree by tree, so that the others are still signalled or killed, every kill's
+    // traced and the batch is done again tree by tree, so that the others are still signaled or killed, every kill's
     // callback still comes (a run waiting for it would otherwise never finish), and the loop thread lives on.
     private static bool Attempt(Action batch)
     {
