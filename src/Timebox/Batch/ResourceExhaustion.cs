@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
+using Timebox.Platform.Unix;
 
 namespace Timebox.Batch;
 
@@ -10,15 +11,14 @@ namespace Timebox.Batch;
 /// </summary>
 internal static class ResourceExhaustion
 {
-    private const int ENOMEM = 12;
-    private static readonly int[] Errnos = [ENOMEM, 23, 24, OperatingSystem.IsMacOS() ? 35 : 11];
+    private static readonly int[] Errnos = [Libc.ENOMEM, Libc.ENFILE, Libc.EMFILE, Libc.EAGAIN];
 
     /// <summary>The errno of the exhaustion that <paramref name="exception"/> (or one of its inner exceptions) reports, or null.</summary>
     public static int? Find(Exception exception)
     {
         for (var error = exception; error is not null; error = error.InnerException)
         {
-            if (error is OutOfMemoryException) return ENOMEM;
+            if (error is OutOfMemoryException) return Libc.ENOMEM;
             if (ErrnoOf(error) is { } errno && Errnos.Contains(errno)) return errno;
             // Exceptions that carry the errno only in their text, in the system's words. Not in the command line a
             // CommandStartException quotes, where a job's own text could say anything.
