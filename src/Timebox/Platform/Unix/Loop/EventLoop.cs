@@ -44,9 +44,11 @@ internal abstract class EventLoop
     /// <summary>What the runs of this loop asked to signal or kill during the current turn, carried out at its end.</summary>
     public TerminationBatch Terminations { get; } = new();
 
+    private static EventLoop OfThisSystem() => OperatingSystem.IsMacOS() ? new KqueueEventLoop() : new EpollEventLoop();
+
     private static EventLoop Create(bool ownThread)
     {
-        EventLoop loop = OperatingSystem.IsMacOS() ? new KqueueEventLoop() : new EpollEventLoop();
+        var loop = OfThisSystem();
         if (!ownThread)
         {
             loop._threadId = Environment.CurrentManagedThreadId;

@@ -4,12 +4,7 @@ namespace Timebox.Platform.Unix;
 /// A process found in a tree, held so that a signal cannot reach a later process that got its pid: through a pidfd on
 /// Linux; on macOS, which has none, by the start time it had when found, compared again right before each signal.
 /// </summary>
-/// <remarks>
-/// The macOS check leaves a window of a few microseconds between the comparison and kill(), in which the process would
-/// have to exit, be reaped and its pid be given out again; macOS hands out pids in increasing order, so only after
-/// wrapping around its whole pid space.
-/// </remarks>
-internal readonly struct HeldProcess
+internal readonly partial struct HeldProcess
 {
     private readonly int _pid, _pidfd;
     private readonly long _startTime;
@@ -22,38 +17,14 @@ internal readonly struct HeldProcess
     }
 
     /// <summary>Holds <paramref name="pid"/>, found in <paramref name="table"/>; false when it is already gone.</summary>
-    public static bool TryHold(int pid, ProcessTable table, out HeldProcess held)
-    {
-        if (OperatingSystem.IsMacOS())
-        {
-            held = new(pid, -1, table.StartTimeOf(pid));
-            return true;
-        }
-        var pidfd = Libc.PidfdOpen(pid);
-        held = new(pid, pidfd, 0);
-        return pidfd >= 0;
-    }
+    public static bool TryHold(int pid, ProcessTable table, out HeldProcess held) =>
+        OperatingSystem.IsMacOS() ? TryHoldDarwin(pid, table, out held) : TryHoldLinux(pid, out held);
 
     /// <summary>Sends <paramref name="signal"/>; true when it was delivered (a zombie counts), false when the process is gone.</summary>
-    public bool Signal(int signal)
-    {
-        if (!OperatingSystem.IsMacOS()) return Libc.PidfdSendSignal(_pidfd, signal) == 0;
-        return DarwinProcessList.StartTimeOf(_pid) == _startTime && Libc.kill(_pid, signal) == 0;
-    }
+    public bool Signal(int signal) => OperatingSystem.IsMacOS() ? SignalDarwin(signal) : SignalLinux(signal);
 
-    /// <summary>Linux: the pidfd, which becomes readable when the process exits.</summary>
+    /// <summary>Linux: the pidfd, which becomes readable when the process exits. Always -1 on macOS.</summary>
     public int Pidfd => _pidfd;
-
-    /// <summary>
-    /// Linux: reaps the process if it has ended and is this process's child (an orphan a subreaper adopted); true if it
-    /// was. By pidfd, so it can only ever reap this process, never one of the runtime's <c>Process</c> children.
-    /// </summary>
-    public unsafe bool TryReap()
-    {
-        var info = stackalloc byte[128];
-        new Span<byte>(info, 128).Clear();
-        return Libc.waitid(Libc.P_PIDFD, _pidfd, info, Libc.WEXITED | Libc.WNOHANG) == 0 && *(int*)(info + 16) != 0;
-    }
 
     public void Release()
     {

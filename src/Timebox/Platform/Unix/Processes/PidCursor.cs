@@ -17,10 +17,13 @@ internal static unsafe class PidCursor
     private const int NotOpened = -1, Unavailable = -2;
     private static int _loadavgFd = NotOpened;
 
-    /// <summary>The last pid handed out, or null where it cannot be read (macOS, no /proc): callers then take their slow path.</summary>
+    /// <summary>True where there is a cursor to read: Linux (macOS has no /proc).</summary>
+    public static bool Exists => OperatingSystem.IsLinux();
+
+    /// <summary>The last pid handed out, or null where it cannot be read (now, or ever: see <see cref="Exists"/>): callers then take their slow path.</summary>
     public static long? Read()
     {
-        var fd = OperatingSystem.IsLinux() ? LoadavgFd() : -1;
+        var fd = Exists ? LoadavgFd() : -1;
         if (fd < 0) return null;
         var buffer = stackalloc byte[128];
         var length = (int)Libc.pread(fd, buffer, 128, 0);

@@ -14,9 +14,10 @@ internal static unsafe class PidfdEnd
     }
 
     /// <summary>
-    /// Waits until every process of <paramref name="pidfds"/> has exited, or <paramref name="bound"/> has passed: a
-    /// process SIGKILLed a moment ago is still alive until the scheduler lets it run its exit, which on a loaded machine
-    /// can take milliseconds; one stuck in an uninterruptible wait can take much longer, hence the bound.
+    /// Waits until every process of <paramref name="pidfds"/> has exited (a pidfd of -1, as every one is on macOS, is not
+    /// waited for), or <paramref name="bound"/> has passed: a process SIGKILLed a moment ago is still alive until the
+    /// scheduler lets it run its exit, which on a loaded machine can take milliseconds; one stuck in an uninterruptible
+    /// wait can take much longer, hence the bound.
     /// </summary>
     public static void WaitAll(IReadOnlyCollection<int> pidfds, TimeSpan bound)
     {

@@ -74,7 +74,7 @@ internal sealed class ProcessTree : IDisposable
     {
         _containment = containment;
         _lastLive = [leader.Pid];
-        _quietMark = OperatingSystem.IsMacOS() ? null : leader.Pid;
+        _quietMark = PidCursor.Exists ? leader.Pid : null;
     }
 
     // A null leader means the root is this process.
@@ -200,7 +200,7 @@ internal sealed class ProcessTree : IDisposable
             if (tree._leader is not null) Libc.kill(-tree._group, Signals.Kill);
             victims.AddRange(live[i].Select(tree.PidfdOf));
         }
-        if (!OperatingSystem.IsMacOS()) PidfdEnd.WaitAll(victims, KillSettleBound);
+        PidfdEnd.WaitAll(victims, KillSettleBound);
         return forcefullyKilled;
     }
 
