@@ -207,13 +207,11 @@ public sealed class Command
     internal bool ContainmentRequested { get; private init; }
 
     /// <summary>
-    /// The strongest containment this host offers (what <see cref="WithContainment(bool)"/> picks), found once on first use:
-    /// Linux <see cref="ContainmentMechanism.CgroupKill"/>, else <see cref="ContainmentMechanism.CgroupSweep"/>, else
-    /// <see cref="ContainmentMechanism.Subreaper"/>; Windows <see cref="ContainmentMechanism.JobObject"/>; macOS
-    /// <see cref="ContainmentMechanism.ProcessTree"/>, which is no containment.
+    /// The strongest containment this host offers (what <see cref="WithContainment(bool)"/> picks): the same as
+    /// <see cref="HostCapabilities.BestContainment"/>.
     /// </summary>
     /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
-    public static ContainmentMechanism AvailableContainment => Platform.Unix.ContainmentSupport.Best;
+    public static ContainmentMechanism AvailableContainment => HostCapabilities.BestContainment;
 
     /// <summary>Replaces the arguments.</summary>
     public Command WithArguments(params IEnumerable<string> arguments)
@@ -414,7 +412,7 @@ public sealed class Command
     /// </summary>
     /// <remarks>The start fails with <see cref="UnsupportedOptionException"/> where the host offers none (macOS).</remarks>
     public Command WithContainment(bool contain = true) =>
-        new(this) { Containment = contain ? AvailableContainment : ContainmentMechanism.ProcessTree, ContainmentRequested = contain };
+        new(this) { Containment = contain ? HostCapabilities.BestContainment : ContainmentMechanism.ProcessTree, ContainmentRequested = contain };
 
     /// <summary>
     /// Contains the run with <paramref name="mechanism"/> (see <see cref="WithContainment(bool)"/>);

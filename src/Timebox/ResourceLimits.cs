@@ -1,4 +1,3 @@
-using Timebox.Platform.Unix;
 
 namespace Timebox;
 
@@ -124,22 +123,13 @@ public sealed class ResourceLimits
     /// </summary>
     public bool DisableCoreDumps { get; init; }
 
-    /// <summary>
-    /// How <see cref="MaxProcesses"/> is enforced on this host, found once on first use: a pids cgroup per run where
-    /// one can be created (cgroup v1 pids hierarchy, or v2 where the host's cgroup delegates the pids controller),
-    /// otherwise RLIMIT_NPROC, unless the host runs as root or with CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which the
-    /// kernel exempts from RLIMIT_NPROC: then <see cref="ProcessLimitMechanism.None"/>, and a command with
-    /// <see cref="MaxProcesses"/> does not start (<see cref="UnsupportedOptionException"/>).
-    /// </summary>
+    /// <summary>How <see cref="MaxProcesses"/> is enforced on this host: the same as <see cref="HostCapabilities.ProcessLimitMechanism"/>.</summary>
     /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
-    public static ProcessLimitMechanism ProcessLimitMechanism => ProcessLimits.Mechanism;
+    public static ProcessLimitMechanism ProcessLimitMechanism => HostCapabilities.ProcessLimitMechanism;
 
-    /// <summary>
-    /// How <see cref="MaxMemoryBytes"/> is enforced on this host, found once on first use: a memory cgroup per run where one
-    /// can be made, otherwise <see cref="MemoryLimitMechanism.None"/> and a command with the limit does not start.
-    /// </summary>
+    /// <summary>How <see cref="MaxMemoryBytes"/> is enforced on this host: the same as <see cref="HostCapabilities.MemoryLimitMechanism"/>.</summary>
     /// <exception cref="IOException">The host is out of descriptors and could not look: nothing is remembered, the next use looks again.</exception>
-    public static MemoryLimitMechanism MemoryLimitMechanism => MemoryLimits.Mechanism;
+    public static MemoryLimitMechanism MemoryLimitMechanism => HostCapabilities.MemoryLimitMechanism;
 
     /// <summary>True when no limit is set.</summary>
     public bool IsEmpty => MaxAddressSpaceBytes is null && MaxMemoryBytes is null && MaxCpuTime is null && MaxProcesses is null

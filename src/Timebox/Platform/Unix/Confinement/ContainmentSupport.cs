@@ -1,6 +1,6 @@
 namespace Timebox.Platform.Unix;
 
-/// <summary>Which <see cref="ContainmentMechanism"/>s this host offers, and where contained runs' cgroups are made; found once, on first use.</summary>
+/// <summary>Which <see cref="ContainmentMechanism"/>s Linux offers here, and where contained runs' cgroups are made; found once, on first use.</summary>
 internal static class ContainmentSupport
 {
     // cgroup.kill (Linux 5.14) exists in every non-root cgroup v2, with or without controllers: a hybrid host such as
@@ -12,20 +12,19 @@ internal static class ContainmentSupport
         CgroupParent.Find("pids", "cgroup.procs", null) ?? CgroupParent.Find("freezer", "cgroup.procs", null) ?? CgroupParent.Find(null, "", "cgroup.procs"));
 
     private static readonly RetryingLazy<ContainmentMechanism> LazyBest = new(() =>
-        new[] { ContainmentMechanism.CgroupKill, ContainmentMechanism.CgroupSweep, ContainmentMechanism.Subreaper, ContainmentMechanism.JobObject }
+        new[] { ContainmentMechanism.CgroupKill, ContainmentMechanism.CgroupSweep, ContainmentMechanism.Subreaper }
             .FirstOrDefault(IsAvailable, ContainmentMechanism.ProcessTree));
 
-    /// <summary>See <see cref="Command.AvailableContainment"/>.</summary>
+    /// <summary>Linux's <see cref="HostCapabilities.BestContainment"/>.</summary>
     public static ContainmentMechanism Best => LazyBest.Value;
 
-    /// <summary>True when a run can be contained by <paramref name="mechanism"/> here.</summary>
+    /// <summary>Linux's <see cref="HostCapabilities.IsContainmentAvailable"/>.</summary>
     public static bool IsAvailable(ContainmentMechanism mechanism) => mechanism switch
     {
         ContainmentMechanism.ProcessTree => true,
-        ContainmentMechanism.CgroupKill => OperatingSystem.IsLinux() && SpawnShim.Available && KillParent.Value is not null,
-        ContainmentMechanism.CgroupSweep => OperatingSystem.IsLinux() && SpawnShim.Available && SweepParent.Value is not null,
-        ContainmentMechanism.Subreaper => OperatingSystem.IsLinux(),
-        ContainmentMechanism.JobObject => OperatingSystem.IsWindows(),
+        ContainmentMechanism.CgroupKill => SpawnShim.Available && KillParent.Value is not null,
+        ContainmentMechanism.CgroupSweep => SpawnShim.Available && SweepParent.Value is not null,
+        ContainmentMechanism.Subreaper => true,
         _ => false,
     };
 

@@ -1,15 +1,15 @@
 namespace Timebox.Platform.Unix;
 
-/// <summary>How <see cref="ResourceLimits.MaxMemoryBytes"/> is enforced on this host, and where the runs' memory cgroups are made.</summary>
+/// <summary>How Linux enforces <see cref="ResourceLimits.MaxMemoryBytes"/> here, and where the runs' memory cgroups are made.</summary>
 internal static class MemoryLimits
 {
     // memory.oom_control (v1) and memory.events (v2) are where the kernel counts its OOM kills: a cgroup without them
     // could limit memory but not tell that the limit ended a process.
     private static readonly RetryingLazy<CgroupParent?> Parent = new(() => CgroupParent.Find("memory", "memory.oom_control", "memory.events"));
     private static readonly RetryingLazy<MemoryLimitMechanism> LazyMechanism = new(() =>
-        OperatingSystem.IsLinux() && SpawnShim.Available && Parent.Value is not null ? MemoryLimitMechanism.MemoryCgroup : MemoryLimitMechanism.None);
+        SpawnShim.Available && Parent.Value is not null ? MemoryLimitMechanism.MemoryCgroup : MemoryLimitMechanism.None);
 
-    /// <summary>See <see cref="ResourceLimits.MemoryLimitMechanism"/>; found once, on first use.</summary>
+    /// <summary>Linux's <see cref="HostCapabilities.MemoryLimitMechanism"/>; found once, on first use.</summary>
     public static MemoryLimitMechanism Mechanism => LazyMechanism.Value;
 
     /// <summary>The host's memory cgroup, where runs with a memory limit get a cgroup of their own; null for none.</summary>

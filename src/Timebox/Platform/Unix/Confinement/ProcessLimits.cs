@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// Which mechanism enforces <see cref="ResourceLimits.MaxProcesses"/> on this host, and whether the kernel applies
+/// Which mechanism enforces <see cref="ResourceLimits.MaxProcesses"/> on Linux here, and whether the kernel applies
 /// rlimits that only privileged processes may raise to the program.
 /// </summary>
 internal static class ProcessLimits
@@ -12,7 +12,7 @@ internal static class ProcessLimits
     private static readonly RetryingLazy<CgroupParent?> CgroupBase = new(() => CgroupParent.Find("pids", "pids.max", "pids.max"));
     private static readonly RetryingLazy<ProcessLimitMechanism> LazyMechanism = new(Probe);
 
-    /// <summary>See <see cref="ResourceLimits.ProcessLimitMechanism"/>; found once, on first use.</summary>
+    /// <summary>Linux's <see cref="HostCapabilities.ProcessLimitMechanism"/>; found once, on first use.</summary>
     public static ProcessLimitMechanism Mechanism => LazyMechanism.Value;
 
     /// <summary>The host's pids cgroup, where runs with a process limit get a cgroup of their own; null for none.</summary>
@@ -29,8 +29,7 @@ internal static class ProcessLimits
 
     private static ProcessLimitMechanism Probe()
     {
-        if (OperatingSystem.IsWindows()) return ProcessLimitMechanism.JobObject;
-        if (!OperatingSystem.IsLinux() || !SpawnShim.Available) return ProcessLimitMechanism.None;
+        if (!SpawnShim.Available) return ProcessLimitMechanism.None;
         if (PidsCgroupBase is not null) return ProcessLimitMechanism.PidsCgroup;
         return ProgramIsPrivileged ? ProcessLimitMechanism.None : ProcessLimitMechanism.UserRlimit;
     }

@@ -49,11 +49,11 @@ internal sealed unsafe partial class RunConfinement
     {
         var limits = command.Limits;
         var contained = command.ContainmentRequested;
-        if (contained && (command.Containment == ContainmentMechanism.ProcessTree || !ContainmentSupport.IsAvailable(command.Containment)))
+        if (contained && (command.Containment == ContainmentMechanism.ProcessTree || !HostCapabilities.IsContainmentAvailable(command.Containment)))
         {
             throw new UnsupportedOptionException(command, nameof(Command.Containment), command.Containment == ContainmentMechanism.ProcessTree
                 ? "this host offers no containment beyond the process tree"
-                : $"{command.Containment} is not available on this host (Command.AvailableContainment is {ContainmentSupport.Best})");
+                : $"{command.Containment} is not available on this host (Command.AvailableContainment is {HostCapabilities.BestContainment})");
         }
         if ((limits is not null || command.KillOnParentExit) && !SpawnShim.Available)
         {
