@@ -7,7 +7,7 @@ namespace Timebox.Platform.Unix;
 /// together at the end of the turn (<see cref="Run"/>): one read of the process list serves every tree (see
 /// <see cref="ProcessTree.SignalAll"/> and <see cref="ProcessTree.KillAll"/>). Runs whose deadlines pass together (a wave
 /// of jobs hanging on the same broken dependency) used to read the whole list one run at a time, on the one thread that
-/// every run waits on: 200 such runs came back 1.6 s late (p50), 1,000 runs 43 s. Loop thread only.
+/// every run waits on, which made a wave's lateness grow with the square of its size (bench/NOTES.md). Loop thread only.
 /// </summary>
 internal sealed class TerminationBatch
 {
