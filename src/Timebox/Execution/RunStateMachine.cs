@@ -29,6 +29,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
 
     private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _startTimestamp;
+    private readonly TimeProvider _time;
     private readonly IdleClock? _idleClock;
     private readonly Activity? _span;
     private TReader? _stdout, _stderr;
@@ -42,13 +43,16 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private CancellationTokenRegistration _cancellation;
     private Exception? _outputFailure;
 
-    protected RunStateMachine(Command command, int processId, long startTimestamp)
+    // time: the clock of the deadline, the idle check and the duration (startTimestamp is one of its timestamps); the
+    // system's, Stopwatch's, unless a test drives it.
+    protected RunStateMachine(Command command, int processId, long startTimestamp, TimeProvider? time = null)
     {
         Command = command;
         ProcessId = processId;
         _startTimestamp = startTimestamp;
+        _time = time ?? TimeProvider.System;
         StartedAt = DateTimeOffset.UtcNow;
-        _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress);
+        _idleClock = command.IdleTimeout is null ? null : new IdleClock(command.IdleProgress, _time);
         _span = RunTelemetry.Start(command, processId, startTimestamp);
     }
 
@@ -197,7 +201,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     protected void Begin()
     {
         StartWatching();
-        if (Command.Timeout is { } timeout) _deadlineTimer = Schedule(timeout - Stopwatch.GetElapsedTime(_startTimestamp), OnDeadline);
+        if (Command.Timeout is { } timeout) _deadlineTimer = Schedule(timeout - _time.GetElapsedTime(_startTimestamp), OnDeadline);
         if (Command.IdleTimeout is { } idle) _idleTimer = Schedule(idle, OnIdleCheck);
     }
 
@@ -361,7 +365,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         if (_phase != Phase.Running) return;
         var idle = Command.IdleTimeout!.Value;
         if (_readers.Any(r => r.Paused)) _idleClock!.Touch();
-        var silent = Stopwatch.GetElapsedTime(_idleClock!.LastProgress);
+        var silent = _time.GetElapsedTime(_idleClock!.LastProgress);
         if (silent >= idle) BeginTermination(Outcome.IdleTimedOut, immediately: false);
         else _idleTimer = Schedule(idle - silent, OnIdleCheck);
     }
@@ -509,7 +513,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         // there is one: a thread-pool wake-up per run costs a CPU the next spawn is waiting for.
         if (_cancellation != default) _ = Task.Run(_cancellation.Dispose);
         var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forcefullyKilled, _outputIncomplete,
-            stdout, stderr, StartedAt, Stopwatch.GetElapsedTime(_startTimestamp)) { Usage = usage, SignaledProcesses = _endReason is not null ? reached : 0 };
+            stdout, stderr, StartedAt, _time.GetElapsedTime(_startTimestamp)) { Usage = usage, SignaledProcesses = _endReason is not null ? reached : 0 };
         // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
         var outputFailure = _outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null);
         RunTelemetry.Complete(_span, result, outputFailure);
