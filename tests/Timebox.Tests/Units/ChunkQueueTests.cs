@@ -12,6 +12,9 @@ public sealed class ChunkQueueTests
 {
     private const int Overhead = 64;
 
+    // The bytes are never looked at: every chunk shares them.
+    private static readonly byte[] Bytes = new byte[ChunkQueue.HighWater * 4];
+
     private int _resumes;
 
     private ChunkQueue NewQueue() => new(() => _resumes++);
@@ -177,9 +180,6 @@ public sealed class ChunkQueueTests
         Assert.InRange(pauses, count / 10, count);
         Assert.Equal(0, resumed.CurrentCount);
     }
-
-    // The bytes are never looked at: every chunk shares them.
-    private static readonly byte[] Bytes = new byte[ChunkQueue.HighWater * 4];
 
     private static OutputChunk Chunk(int size, long sequence = 0) => new(OutputSource.Stdout, Bytes.AsMemory(0, size), sequence);
 }

@@ -40,15 +40,22 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
     /// <summary>What a kill still pending when the run lets go of the tree reports: whether it ended a process that was not dying already.</summary>
     public bool PendingKillForces { get; set; } = true;
 
+    /// <summary>Whether the platform sees a paused pipe hang up (Unix); false as on Windows, which cannot tell.</summary>
+    public bool SeesHangUps { get; set; } = true;
+
     public Outcome? LimitOutcome { get; set; }
 
     public int ReachedProcesses { get; set; } = 1;
 
-    /// <summary>Starts as <c>UnixRun.Start</c> does on the loop's own thread: readers, feeders, watching and timers, cancellation.</summary>
-    public static FakeRun Start(Command command, ManualClock clock, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts as <c>UnixRun.Start</c> does: readers, feeders, then watching and timers, which on the shared loop come
+    /// <paramref name="firstStepAfter"/> the spawn; then cancellation.
+    /// </summary>
+    public static FakeRun Start(Command command, ManualClock clock, CancellationToken cancellationToken = default, TimeSpan firstStepAfter = default)
     {
         var run = new FakeRun(command, clock);
         run.StartFeeders();
+        clock.Advance(firstStepAfter);
         run.Begin();
         run.TerminateOnCancel(cancellationToken);
         return run;
@@ -129,7 +136,8 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
         _pendingKills.Add(onKilled);
     }
 
-    protected override bool OnlyUnreadOutputLeft => Out is not { Ended: false, HungUp: false } && Err is not { Ended: false, HungUp: false };
+    protected override bool OnlyUnreadOutputLeft =>
+        SeesHangUps && Out is not { Ended: false, HungUp: false } && Err is not { Ended: false, HungUp: false };
 
     protected override void ResumeReading(FakeReader reader)
     {
@@ -159,7 +167,7 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
     }
 
     private FakeReader? Reader(OutputTarget target, OutputSource source) =>
-        target.IsReadByHost ? new FakeReader(source, Consumers(target, source, [])) : null;
+        target.IsReadByHost ? new FakeReader(source, Consumers(target, source, OutputRoute.OpenSinks(Command, target, source))) : null;
 
     private void LeaderEnds((int? Code, int? Signal) exit) => Post(() =>
     {

@@ -30,11 +30,15 @@ internal sealed class ManualClock : TimeProvider
     }
 
     /// <summary>Moves time on by <paramref name="duration"/>, firing each timer at its due time.</summary>
+    /// <exception cref="InvalidOperationException">Timers keep scheduling timers due at once: time would never move on.</exception>
     public void Advance(TimeSpan duration)
     {
         var end = _now + duration.Ticks;
+        var firedNow = 0;
         while (_timers.Where(t => t.Due <= end).OrderBy(t => t.Due).ThenBy(t => t.Order).FirstOrDefault() is { } next)
         {
+            firedNow = next.Due <= _now ? firedNow + 1 : 0;
+            if (firedNow > 1000) throw new InvalidOperationException($"Timers keep firing at {Now} without time moving on.");
             _timers.Remove(next);
             _now = Math.Max(_now, next.Due);
             next.Action();
