@@ -24,7 +24,7 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
     {
         _clock = clock;
         Out = Reader(command.Stdout, OutputSource.Stdout);
-        Err = command.MergeStderrIntoStdout ? null : Reader(command.Stderr, OutputSource.Stderr);
+        Err = command.StderrMerged ? null : Reader(command.Stderr, OutputSource.Stderr);
         AttachReaders(Out, Err);
     }
 

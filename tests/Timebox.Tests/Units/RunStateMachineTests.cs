@@ -48,7 +48,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", "10 graceful 15", "15 kill", "15 release"], run.Events);
-        Assert.Equal((Outcome.TimedOut, null, Kill, true, false), (result.Outcome, result.ExitCode, result.Signal, result.Forced, result.OutputIncomplete));
+        Assert.Equal((Outcome.TimedOut, null, Kill, true, false), (result.Outcome, result.ExitCode, result.Signal, result.ForcefullyKilled, result.OutputIncomplete));
         Assert.Equal(TimeSpan.FromSeconds(15), result.Duration);
         Assert.Empty(_clock.Pending);
     }
@@ -81,7 +81,7 @@ public sealed class RunStateMachineTests
     }
 
     // How the leader ending within the grace period ends the run: the rest of the tree is killed at once, and whether
-    // that kill ended anything decides Forced. Order: the order of the leader's exit and the two pipes' ends; on a
+    // that kill ended anything decides ForcefullyKilled. Order: the order of the leader's exit and the two pipes' ends; on a
     // platform that sees hang-ups (Unix) or not (Windows).
     [Theory]
     [InlineData("exit,stdout,stderr", false, true)]
@@ -108,7 +108,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", "10 graceful 15", "11 kill", "21 release"], run.Events);
-        Assert.Equal((Outcome.TimedOut, Term, forced), (result.Outcome, result.Signal, result.Forced));
+        Assert.Equal((Outcome.TimedOut, Term, forced), (result.Outcome, result.Signal, result.ForcefullyKilled));
         Assert.Equal(TimeSpan.FromSeconds(21), result.Duration);
     }
 
@@ -128,7 +128,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", "10 graceful 15", "15 kill", "15.1 stop Stdout taking the rest", "15.1 release"], run.Events);
-        Assert.Equal((Outcome.TimedOut, Term, true, true), (result.Outcome, result.Signal, result.Forced, result.OutputIncomplete));
+        Assert.Equal((Outcome.TimedOut, Term, true, true), (result.Outcome, result.Signal, result.ForcefullyKilled, result.OutputIncomplete));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", "1 kill", "1 stop Stdout taking the rest", "1 stop Stderr taking the rest", "1 release"], run.Events);
-        Assert.Equal((Outcome.Exited, 0, false, true), (result.Outcome, result.ExitCode, result.Forced, result.OutputIncomplete));
+        Assert.Equal((Outcome.Exited, 0, false, true), (result.Outcome, result.ExitCode, result.ForcefullyKilled, result.OutputIncomplete));
     }
 
     [Fact]
@@ -248,7 +248,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", "2.999 release"], run.Events);
-        Assert.Equal((Outcome.Exited, 3, false, false, 0), (result.Outcome, result.ExitCode, result.Forced, result.OutputIncomplete, result.SignalledProcesses));
+        Assert.Equal((Outcome.Exited, 3, false, false, 0), (result.Outcome, result.ExitCode, result.ForcefullyKilled, result.OutputIncomplete, result.SignaledProcesses));
         Assert.Empty(_clock.Pending);
     }
 
@@ -273,7 +273,7 @@ public sealed class RunStateMachineTests
 
         var result = run.Result;
         Assert.Equal(["0 watch", $"{end} kill", $"{end} stop Stdout taking the rest", $"{end} release"], run.Events);
-        Assert.Equal((Outcome.Exited, 0, false, true, 0), (result.Outcome, result.ExitCode, result.Forced, result.OutputIncomplete, result.SignalledProcesses));
+        Assert.Equal((Outcome.Exited, 0, false, true, 0), (result.Outcome, result.ExitCode, result.ForcefullyKilled, result.OutputIncomplete, result.SignaledProcesses));
     }
 
     [Fact]
@@ -569,11 +569,11 @@ public sealed class RunStateMachineTests
         Assert.Equal(expected, result.Outcome);
         Assert.Equal((exitCode, signal), (result.ExitCode, result.Signal));
         var terminated = expected is not (Outcome.Exited or Outcome.Signaled or Outcome.CpuLimitExceeded);
-        Assert.Equal(terminated ? 7 : 0, result.SignalledProcesses);
+        Assert.Equal(terminated ? 7 : 0, result.SignaledProcesses);
         Assert.Equal(terminated, run.Events.Any(e => e.EndsWith(" kill", StringComparison.Ordinal)));
     }
 
-    // Forced says whether a kill of the termination sequence ended a process that the signal had not; a kill still
+    // ForcefullyKilled says whether a kill of the termination sequence ended a process that the signal had not; a kill still
     // in flight when the run finishes is carried out as the tree is let go, and still counts.
     [Theory]
     [InlineData("grace expires", true, true)]
@@ -583,7 +583,7 @@ public sealed class RunStateMachineTests
     [InlineData("kill in flight at the end", true, true)]
     [InlineData("kill in flight at the end", false, false)]
     [InlineData("drain expires", true, false)]
-    public void Forced_is_what_the_kills_of_the_termination_sequence_report(string scenario, bool killForces, bool forced)
+    public void ForcefullyKilled_is_what_the_kills_of_the_termination_sequence_report(string scenario, bool killForces, bool forced)
     {
         var run = Start(Program.WithTimeout(TimeSpan.FromSeconds(10)).WithGracePeriod(TimeSpan.FromSeconds(5)).WithDrainTimeout(TimeSpan.FromSeconds(1)));
         run.PendingKillForces = killForces;
@@ -610,7 +610,7 @@ public sealed class RunStateMachineTests
                 run.KillLands(killForces);
                 break;
         }
-        Assert.Equal(forced, run.Result.Forced);
+        Assert.Equal(forced, run.Result.ForcefullyKilled);
     }
 
     [Fact]
