@@ -50,11 +50,12 @@ internal sealed class LineSplitter(Encoding encoding)
             }
             while (piece.Length > 0)
             {
-                var room = OutputLine.MaxLength - _line.Length;
-                var taken = Math.Min(room, piece.Length);
+                // A full line is cut only once more of it arrives: its terminator may come in the next read, and how
+                // the writes fell must not change the lines.
+                if (_line.Length == OutputLine.MaxLength) Emit(LineEnding.LengthLimit, lines);
+                var taken = Math.Min(OutputLine.MaxLength - _line.Length, piece.Length);
                 _line.Append(piece[..taken]);
                 piece = piece[taken..];
-                if (_line.Length == OutputLine.MaxLength && (piece.Length > 0 || end < 0)) Emit(LineEnding.LengthLimit, lines);
             }
             if (end < 0) return;
             if (text[end] == '\n')
