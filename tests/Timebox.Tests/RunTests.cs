@@ -219,11 +219,13 @@ public sealed class RunTests : ChildTest
     {
         var broken = new BrokenStream();
         var error = await Assert.ThrowsAsync<CommandOutputException>(() =>
-            Child("out", "100000").WithStdout(OutputTarget.ToStream(broken)).WithTimeout(TimeSpan.FromSeconds(30)).RunAsync());
+            Child("out", "100000", "hold").WithStdout(OutputTarget.ToStream(broken)).WithTimeout(TimeSpan.FromSeconds(30)).RunAsync());
 
         Assert.IsType<InvalidOperationException>(error.InnerException);
         Assert.Contains("Could not deliver stdout to its target: disk full, say", error.Message, StringComparison.Ordinal);
+        // The program holds on after writing, so the failure always finds it running: an exit first would be Exited.
         Assert.Equal(Outcome.OutputFailed, error.Result.Outcome);
+        Assert.True(error.Result.Duration < TimeSpan.FromSeconds(20), $"took {error.Result.Duration}");
     }
 
     private sealed class BrokenStream : MemoryStream
