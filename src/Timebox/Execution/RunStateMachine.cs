@@ -178,7 +178,10 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         StandardError = stderr?.Consumers.Claim is { } stderrClaim ? new QueueReadStream(stderrClaim) : null;
     }
 
-    /// <summary>What a reader of <paramref name="source"/> feeds, tied to this run's idle clock, arrival order and steps; a capture spills into files of <paramref name="spillFiles"/>.</summary>
+    /// <summary>
+    /// What a reader of <paramref name="source"/> feeds, tied to this run's idle clock, arrival order and steps; a capture
+    /// spills into files of the platform's <paramref name="spillFiles"/>.
+    /// </summary>
     protected OutputConsumers Consumers(OutputTarget target, OutputSource source, IReadOnlyList<IOutputSink> sinks, SpillFiles spillFiles) =>
         OutputConsumers.Create(Command, target, source, sinks, spillFiles, _idleClock, () => ++_sequence, () => Post(ResumeReaders),
             closed => Post(() => OnStreamClosed(closed)));
