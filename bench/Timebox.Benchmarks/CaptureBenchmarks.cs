@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Timebox.Output;
+using Timebox.Platform.Unix;
 
 namespace Timebox.Benchmarks;
 
@@ -22,7 +23,7 @@ public class CaptureBenchmarks
     [Benchmark]
     public long TimeboxCaptureBuffer()
     {
-        var capture = new CaptureBuffer(limit: null, spillThreshold: null, Path.GetTempPath(), OutputSource.Stdout);
+        var capture = new CaptureBuffer(limit: null, spillThreshold: null, Path.GetTempPath(), UnixSpillFiles.Instance, OutputSource.Stdout);
         long total = 0;
         while (total < Total)
         {

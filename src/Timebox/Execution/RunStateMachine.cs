@@ -173,14 +173,17 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         _stdout = stdout;
         _stderr = stderr;
         _readers = new[] { stdout, stderr }.OfType<TReader>().ToArray();
-        PipedOutputs = _readers.Select(r => r.Claim).OfType<ConsumerClaim>().ToArray();
-        StandardOutput = stdout?.Claim is { } stdoutClaim ? new QueueReadStream(stdoutClaim) : null;
-        StandardError = stderr?.Claim is { } stderrClaim ? new QueueReadStream(stderrClaim) : null;
+        PipedOutputs = _readers.Select(r => r.Consumers.Claim).OfType<ConsumerClaim>().ToArray();
+        StandardOutput = stdout?.Consumers.Claim is { } stdoutClaim ? new QueueReadStream(stdoutClaim) : null;
+        StandardError = stderr?.Consumers.Claim is { } stderrClaim ? new QueueReadStream(stderrClaim) : null;
     }
 
-    /// <summary>What a reader of <paramref name="source"/> feeds, tied to this run's idle clock, arrival order and steps.</summary>
-    protected OutputConsumers Consumers(OutputTarget target, OutputSource source, IReadOnlyList<IOutputSink> sinks) =>
-        OutputConsumers.Create(Command, target, source, sinks, _idleClock, () => ++_sequence, () => Post(ResumeReaders),
+    /// <summary>
+    /// What a reader of <paramref name="source"/> feeds, tied to this run's idle clock, arrival order and steps; a capture
+    /// spills into files of the platform's <paramref name="spillFiles"/>.
+    /// </summary>
+    protected OutputConsumers Consumers(OutputTarget target, OutputSource source, IReadOnlyList<IOutputSink> sinks, SpillFiles spillFiles) =>
+        OutputConsumers.Create(Command, target, source, sinks, spillFiles, _idleClock, () => ++_sequence, () => Post(ResumeReaders),
             closed => Post(() => OnStreamClosed(closed)));
 
     /// <summary>Takes the host's end of the program's stdin pipe.</summary>
@@ -191,7 +194,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     {
         foreach (var reader in _readers)
         {
-            if (reader.Feeder is not { } feeder) continue;
+            if (reader.Consumers.Feeder is not { } feeder) continue;
             _openFeeders++;
             _ = FeedAsync(feeder, reader == _stdout ? OutputSource.Stdout : OutputSource.Stderr);
         }
@@ -213,12 +216,12 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     }
 
     /// <summary>
-    /// After a read into <paramref name="capture"/>: a capture that can no longer spill ends the run as an output failure (it
+    /// After a read by <paramref name="reader"/>: a capture that can no longer spill ends the run as an output failure (it
     /// would otherwise grow in memory without bound); one past a limit that ends the run starts the termination sequence.
     /// </summary>
-    protected void CheckCapture(CaptureBuffer? capture)
+    protected void CheckCapture(TReader reader)
     {
-        if (capture is null) return;
+        if (reader.Consumers.Capture is not { } capture) return;
         if (capture.SpillFailure is { } failure)
         {
             if (_outputFailure is null) FailOutput(failure);
@@ -331,7 +334,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         if (_phase == Phase.Finished || PipesClosed) return;
         foreach (var reader in _readers)
         {
-            if (!reader.Paused || reader.Ended || reader.Queues.Any(q => q.IsFull)) continue;
+            if (!reader.Paused || reader.Ended || reader.Consumers.Queues.Any(q => q.IsFull)) continue;
             _idleClock?.Touch();
             ResumeReading(reader);
         }
@@ -342,7 +345,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     private void OnStreamClosed(OutputSource source)
     {
         var reader = source == OutputSource.Stdout ? _stdout : _stderr;
-        if (reader is null || reader.Ended || reader.Capture is not null || reader.Feeder is not null) return;
+        if (reader is null || reader.Ended || reader.Consumers.Capture is not null || reader.Consumers.Feeder is not null) return;
         StopReading(reader, takeRest: false);
         OnOutputEnded();
     }
@@ -477,7 +480,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         {
             _outputIncomplete = true;
             _feedersAbandoned = true;
-            foreach (var reader in _readers) reader.Feeder?.Abandon();
+            foreach (var reader in _readers) reader.Consumers.Feeder?.Abandon();
             Finish();
         });
     }
@@ -515,7 +518,7 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
         var result = new RunResult(Command, ProcessId, outcome, ExitCode, ExitSignal, _forcefullyKilled, _outputIncomplete,
             stdout, stderr, StartedAt, _time.GetElapsedTime(_startTimestamp)) { Usage = usage, SignaledProcesses = _endReason is not null ? reached : 0 };
         // A capture may also have failed to spill while the pipes were emptied at the end, after the last check.
-        var outputFailure = _outputFailure ?? _readers.Select(r => r.Capture?.SpillFailure).FirstOrDefault(f => f is not null);
+        var outputFailure = _outputFailure ?? _readers.Select(r => r.Consumers.Capture?.SpillFailure).FirstOrDefault(f => f is not null);
         RunTelemetry.Complete(_span, result, outputFailure);
         if (outputFailure is { } failure)
             _completion.TrySetException(new CommandOutputException(result, failure));
@@ -524,5 +527,5 @@ internal abstract class RunStateMachine<TReader> : IRunControl where TReader : c
     }
 
     private CapturedOutput Captured(TReader? reader) =>
-        reader?.Capture is { } capture ? new CapturedOutput(capture.TakeContent(), Command.Encoding) : CapturedOutput.None(Command.Encoding);
+        reader?.Consumers.Capture is { } capture ? new CapturedOutput(capture.TakeContent(), Command.Encoding) : CapturedOutput.None(Command.Encoding);
 }

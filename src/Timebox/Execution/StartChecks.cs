@@ -22,14 +22,14 @@ internal static class StartChecks
     /// than in the middle of the run.
     /// </summary>
     /// <exception cref="OutputTargetException">It does not exist, is not a directory, or takes no file (the system's words).</exception>
-    public static void SpillDirectory(Command command)
+    public static void SpillDirectory(Command command, SpillFiles spillFiles)
     {
         if (command.SpillDirectory is not { } directory || command.SpillThreshold is null) return;
         if (File.Exists(directory)) throw SpillDirectoryUnusable(command, directory, "is not a directory");
         if (!Directory.Exists(directory)) throw SpillDirectoryUnusable(command, directory, "does not exist");
         try
         {
-            SpillFile.Create(directory).Dispose();
+            spillFiles.Create(directory).Dispose();
         }
         catch (IOException exception)
         {

@@ -12,7 +12,7 @@ namespace Timebox.Output;
 /// capture keeps what the file already holds, goes on in memory from there, and says so in <see cref="SpillFailure"/>, for
 /// the run to end itself with the output captured so far.
 /// </remarks>
-internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, string spillDirectory, OutputSource source)
+internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, string spillDirectory, SpillFiles spillFiles, OutputSource source)
 {
     private const int FirstChunk = 4096, LargestChunk = 1 << 20, StagingSize = 1 << 20, ScratchSize = 1 << 16;
 
@@ -44,7 +44,7 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
     /// <summary>Free space to read the pipe into; pass how much was read to <see cref="Advance"/>.</summary>
     public Span<byte> GetSpan() => GetMemory().Span;
 
-    /// <summary>As <see cref="GetSpan"/>, for an asynchronous read (Windows).</summary>
+    /// <summary>As <see cref="GetSpan"/>, as memory, which a reader can hold across an asynchronous read (see <see cref="OutputConsumers.NextBuffer"/>).</summary>
     public Memory<byte> GetMemory()
     {
         var allowance = limit is null ? long.MaxValue : limit.HeadBytes - _head;
@@ -104,7 +104,7 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
     {
         try
         {
-            _file = SpillFile.Create(spillDirectory);
+            _file = spillFiles.Create(spillDirectory);
         }
         catch (IOException exception)
         {
@@ -126,7 +126,7 @@ internal sealed class CaptureBuffer(CaptureLimit? limit, long? spillThreshold, s
     {
         try
         {
-            SpillFile.Write(_file!, bytes, _fileLength);
+            spillFiles.Write(_file!, bytes, _fileLength);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

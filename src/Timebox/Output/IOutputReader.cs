@@ -1,18 +1,13 @@
 namespace Timebox.Output;
 
 /// <summary>
-/// What a run's state machine sees of the reader of one output pipe, whichever platform reads it (<see cref="OutputRoute"/>
-/// on the Unix event loop, <c>PipeReader</c> with overlapped reads on Windows): its consumers and whether it still reads.
+/// What a run's state machine sees of the reader of one output pipe, whichever system reads it (<c>NonBlockingPipeReader</c>
+/// on the Unix event loop, <c>OverlappedPipeReader</c> on Windows): what it feeds, and whether it still reads.
 /// </summary>
 internal interface IOutputReader
 {
-    CaptureBuffer? Capture { get; }
-
-    SinkFeeder? Feeder { get; }
-
-    ConsumerClaim? Claim { get; }
-
-    IReadOnlyList<ChunkQueue> Queues { get; }
+    /// <summary>What the pipe's bytes go to: the capture, the consumers' queues and the idle clock.</summary>
+    OutputConsumers Consumers { get; }
 
     /// <summary>True while a consumer's queue is full: the pipe is not read until it drains.</summary>
     bool Paused { get; }

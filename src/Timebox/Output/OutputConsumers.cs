@@ -3,11 +3,14 @@ using System.Text;
 namespace Timebox.Output;
 
 /// <summary>
-/// What one output stream read by the host feeds, whichever platform reads the pipe: the capture, the consumers' queues
-/// (the feeder of streams and callbacks, the caller's pipe) and the idle clock. Used by one reader at a time.
+/// What one output stream read by the host feeds, whichever system reads the pipe: the capture, the consumers' queues
+/// (the feeder of streams and callbacks, the caller's pipe) and the idle clock. Used by one reader at a time, which
+/// reads into <see cref="NextBuffer"/> and hands each read over with <see cref="Accept"/>.
 /// </summary>
 internal sealed class OutputConsumers
 {
+    private const int ReadSize = 1 << 16;
+
     // Without a capture, reads land in a fresh buffer; one this full is handed to the consumers as it is, a smaller
     // read is copied out so that a queue of small writes does not pin a 64 KiB buffer per chunk.
     private const int HandOverSize = 1 << 14;
@@ -16,6 +19,8 @@ internal sealed class OutputConsumers
     private readonly Func<long> _nextSequence;
     private readonly LineSplitter? _progressLines;
     private readonly List<(string Text, LineEnding Ending)> _lines = [];
+    private byte[]? _readBuffer;
+    private Memory<byte> _lent;
 
     private OutputConsumers(OutputSource source, CaptureBuffer? capture, SinkFeeder? feeder, ConsumerClaim? claim, IReadOnlyList<ChunkQueue> queues,
         IdleClock? idleClock, Encoding encoding, Func<long> nextSequence)
@@ -40,12 +45,15 @@ internal sealed class OutputConsumers
 
     public IReadOnlyList<ChunkQueue> Queues { get; }
 
-    /// <summary>Builds what <paramref name="target"/> asks for; <paramref name="sinks"/> come from <see cref="OutputRoute.OpenSinks"/>.</summary>
+    /// <summary>
+    /// Builds what <paramref name="target"/> asks for; <paramref name="sinks"/> come from <see cref="OutputRoute.OpenSinks"/>,
+    /// a capture spills into files of <paramref name="spillFiles"/>.
+    /// </summary>
     public static OutputConsumers Create(Command command, OutputTarget target, OutputSource source, IReadOnlyList<IOutputSink> sinks,
-        IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
+        SpillFiles spillFiles, IdleClock? idleClock, Func<long> nextSequence, Action resume, Action<OutputSource> streamClosed)
     {
         var capture = target.CapturePart is { } part
-            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath(), source)
+            ? new CaptureBuffer(part.Limit, command.SpillThreshold, command.SpillDirectory ?? Path.GetTempPath(), spillFiles, source)
             : null;
         List<ChunkQueue> queues = [];
         SinkFeeder? feeder = null;
@@ -65,31 +73,20 @@ internal sealed class OutputConsumers
         return new OutputConsumers(source, capture, feeder, claim, queues, idleClock, command.Encoding, nextSequence);
     }
 
+    /// <summary>Where the next read goes: the capture's free space, or without a capture a buffer of the reader's.</summary>
+    public Memory<byte> NextBuffer() =>
+        _lent = Capture is not null ? Capture.GetMemory() : (_readBuffer ??= GC.AllocateUninitializedArray<byte>(ReadSize));
+
     /// <summary>
-    /// Hands bytes just read to the queues and the idle clock; the capture has them already (they were read into it).
-    /// Without a capture they were read into <paramref name="readBuffer"/>: a full enough one is handed over whole (and the
-    /// reference cleared, so the reader takes a fresh one). Returns true when a queue is full and reading must pause.
+    /// Hands the <paramref name="count"/> bytes just read into <see cref="NextBuffer"/> to the capture, the queues and the
+    /// idle clock. Returns true when a queue is full and reading must pause.
     /// </summary>
-    public bool Deliver(ReadOnlySpan<byte> bytes, ref byte[]? readBuffer)
+    public bool Accept(int count)
     {
-        var full = false;
-        if (Queues.Count > 0)
-        {
-            ReadOnlyMemory<byte> owned;
-            if (Capture is null && readBuffer is not null && bytes.Length >= HandOverSize)
-            {
-                owned = readBuffer.AsMemory(0, bytes.Length);
-                readBuffer = null;
-            }
-            else
-            {
-                owned = bytes.ToArray();
-            }
-            var chunk = new OutputChunk(Source, owned, _nextSequence());
-            foreach (var queue in Queues)
-                if (queue.Add(chunk)) full = true;
-        }
+        var bytes = _lent.Span[..count];
+        var full = Queues.Count > 0 && Enqueue(bytes);
         TouchIdleClock(bytes);
+        Capture?.Advance(count);
         return full;
     }
 
@@ -97,6 +94,26 @@ internal sealed class OutputConsumers
     public void Complete()
     {
         foreach (var queue in Queues) queue.Complete();
+    }
+
+    // The capture keeps the bytes read into it: the queues get a copy.
+    private bool Enqueue(ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlyMemory<byte> owned;
+        if (Capture is null && bytes.Length >= HandOverSize)
+        {
+            owned = _lent[..bytes.Length];
+            _readBuffer = null;
+        }
+        else
+        {
+            owned = bytes.ToArray();
+        }
+        var chunk = new OutputChunk(Source, owned, _nextSequence());
+        var full = false;
+        foreach (var queue in Queues)
+            if (queue.Add(chunk)) full = true;
+        return full;
     }
 
     private void TouchIdleClock(ReadOnlySpan<byte> bytes)

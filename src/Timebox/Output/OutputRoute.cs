@@ -1,34 +1,11 @@
 namespace Timebox.Output;
 
 /// <summary>
-/// Everything one output stream read by the host flows through: the pump on the event loop, the capture, the queue and
-/// feeder task of its streams and callbacks, and the queue the caller reads when it is piped.
+/// Where one output stream read by the host goes beyond its capture and the caller's pipe: the sinks of its target
+/// (streams, pipe writers, line and chunk callbacks, a tee's files and terminal), opened before the start.
 /// </summary>
-internal sealed class OutputRoute : IOutputReader
+internal static class OutputRoute
 {
-    private readonly OutputConsumers _consumers;
-
-    /// <summary>Builds the route over the host's read end of the pipe (non-blocking, owned from now on).</summary>
-    public OutputRoute(int fd, OutputConsumers consumers)
-    {
-        Pump = new OutputPump(fd, consumers);
-        _consumers = consumers;
-    }
-
-    public OutputPump Pump { get; }
-
-    public CaptureBuffer? Capture => _consumers.Capture;
-
-    public SinkFeeder? Feeder => _consumers.Feeder;
-
-    public ConsumerClaim? Claim => _consumers.Claim;
-
-    public IReadOnlyList<ChunkQueue> Queues => _consumers.Queues;
-
-    public bool Paused => Pump.Paused;
-
-    public bool Ended => Pump.Ended;
-
     /// <summary>Opens what the target needs beyond the pipe (files of a tee), so an unusable path fails before anything runs.</summary>
     public static IReadOnlyList<IOutputSink> OpenSinks(Command command, OutputTarget target, OutputSource source)
     {

@@ -1,10 +1,11 @@
 using System.Text;
 using Timebox.Output;
+using Timebox.Platform.Unix;
 
 namespace Timebox.Tests.Units;
 
 /// <summary>
-/// <see cref="CaptureBuffer"/> fed as the pump feeds it (read into <see cref="CaptureBuffer.GetSpan"/>, then
+/// <see cref="CaptureBuffer"/> fed as a pipe reader feeds it (read into <see cref="CaptureBuffer.GetSpan"/>, then
 /// <see cref="CaptureBuffer.Advance"/>): what it keeps (everything, or head and tail past a limit), the flags it reports,
 /// its chunking and spilling, and what it does when the spill directory takes no file.
 /// </summary>
@@ -37,7 +38,7 @@ public sealed class CaptureBufferTests : IDisposable
     public void Keeps_everything_or_the_head_and_the_tail_and_counts_every_byte(long head, long tail, int total, int write)
     {
         var limit = head < 0 ? null : new CaptureLimit(head, tail, OutputLimitAction.KeepRunning);
-        var capture = new CaptureBuffer(limit, spillThreshold: null, _directory, OutputSource.Stdout);
+        var capture = new CaptureBuffer(limit, spillThreshold: null, _directory, UnixSpillFiles.Instance, OutputSource.Stdout);
         var bytes = Pattern(total);
         Write(capture, bytes, write);
 
@@ -58,12 +59,12 @@ public sealed class CaptureBufferTests : IDisposable
     [InlineData(OutputLimitAction.KeepRunning)]
     [InlineData(OutputLimitAction.Terminate)]
     public void Reports_the_action_of_its_limit(OutputLimitAction action) =>
-        Assert.Equal(action, new CaptureBuffer(new CaptureLimit(1, 1, action), null, _directory, OutputSource.Stdout).LimitAction);
+        Assert.Equal(action, new CaptureBuffer(new CaptureLimit(1, 1, action), null, _directory, UnixSpillFiles.Instance, OutputSource.Stdout).LimitAction);
 
     [Fact]
     public void Without_a_limit_there_is_no_action_and_nothing_exceeds()
     {
-        var capture = new CaptureBuffer(null, null, _directory, OutputSource.Stdout);
+        var capture = new CaptureBuffer(null, null, _directory, UnixSpillFiles.Instance, OutputSource.Stdout);
         Write(capture, Pattern(100_000), 65_536);
         Assert.Null(capture.LimitAction);
         Assert.False(capture.LimitExceeded);
@@ -72,7 +73,7 @@ public sealed class CaptureBufferTests : IDisposable
     [Fact]
     public void Memory_is_held_in_chunks_growing_from_4_KiB_to_1_MiB_never_in_one_array()
     {
-        var capture = new CaptureBuffer(null, null, _directory, OutputSource.Stdout);
+        var capture = new CaptureBuffer(null, null, _directory, UnixSpillFiles.Instance, OutputSource.Stdout);
         var bytes = Pattern(8 << 20);
         Write(capture, bytes, 65_536);
         var content = capture.TakeContent();
@@ -87,7 +88,7 @@ public sealed class CaptureBufferTests : IDisposable
     [Fact]
     public void Taking_the_content_hands_over_what_was_kept_once()
     {
-        var capture = new CaptureBuffer(null, 1, _directory, OutputSource.Stdout);
+        var capture = new CaptureBuffer(null, 1, _directory, UnixSpillFiles.Instance, OutputSource.Stdout);
         Write(capture, Pattern(10), 10);
         using var first = new CapturedOutput(capture.TakeContent(), Encoding.UTF8);
         var second = capture.TakeContent();
@@ -108,7 +109,7 @@ public sealed class CaptureBufferTests : IDisposable
     public void Past_its_threshold_it_spills_to_a_file_and_keeps_the_same_bytes(long threshold, int total, long head, long tail, bool spills)
     {
         var limit = head < 0 ? null : new CaptureLimit(head, tail, OutputLimitAction.KeepRunning);
-        var capture = new CaptureBuffer(limit, threshold, _directory, OutputSource.Stdout);
+        var capture = new CaptureBuffer(limit, threshold, _directory, UnixSpillFiles.Instance, OutputSource.Stdout);
         var bytes = Pattern(total);
         Write(capture, bytes, 65_536);
 
@@ -126,7 +127,7 @@ public sealed class CaptureBufferTests : IDisposable
     public void A_directory_that_takes_no_file_is_reported_and_nothing_is_lost(OutputSource source, string name)
     {
         var missing = Path.Combine(_directory, "missing");
-        var capture = new CaptureBuffer(null, 4096, missing, source);
+        var capture = new CaptureBuffer(null, 4096, missing, UnixSpillFiles.Instance, source);
         var bytes = Pattern(100_000);
         Write(capture, bytes, 1000);
 
@@ -143,7 +144,7 @@ public sealed class CaptureBufferTests : IDisposable
     {
         var file = Path.Combine(_directory, "file");
         File.WriteAllText(file, "");
-        var capture = new CaptureBuffer(new CaptureLimit(50_000, 10, OutputLimitAction.KeepRunning), 1, file, OutputSource.Stdout);
+        var capture = new CaptureBuffer(new CaptureLimit(50_000, 10, OutputLimitAction.KeepRunning), 1, file, UnixSpillFiles.Instance, OutputSource.Stdout);
         var bytes = Pattern(60_000);
         Write(capture, bytes, 4096);
         Assert.NotNull(capture.SpillFailure);

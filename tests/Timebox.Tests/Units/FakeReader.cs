@@ -9,14 +9,6 @@ internal sealed class FakeReader(OutputSource source, OutputConsumers consumers)
 
     public OutputConsumers Consumers => consumers;
 
-    public CaptureBuffer? Capture => consumers.Capture;
-
-    public SinkFeeder? Feeder => consumers.Feeder;
-
-    public ConsumerClaim? Claim => consumers.Claim;
-
-    public IReadOnlyList<ChunkQueue> Queues => consumers.Queues;
-
     public bool Paused { get; set; }
 
     public bool Ended { get; private set; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Timebox.Execution;
 using Timebox.Output;
+using Timebox.Platform.Unix;
 
 namespace Timebox.Tests.Units;
 
@@ -75,21 +76,19 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
 
     public void Dies(int signal) => LeaderEnds((null, signal));
 
-    /// <summary>The program writes <paramref name="text"/>, read in one event, as the pump reads it: into the capture's free space, then to the consumers.</summary>
+    /// <summary>The program writes <paramref name="text"/>, read in one event, as a pipe reader reads it: into the consumers' next buffer (the capture's free space), then handed over.</summary>
     public void Writes(FakeReader reader, string text) => Post(() =>
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        byte[]? scratch = null;
         for (var offset = 0; offset < bytes.Length;)
         {
-            Span<byte> span = reader.Capture is { } capture ? capture.GetSpan() : bytes.AsSpan(offset);
+            var span = reader.Consumers.NextBuffer().Span;
             var count = Math.Min(span.Length, bytes.Length - offset);
             bytes.AsSpan(offset, count).CopyTo(span);
-            if (reader.Consumers.Deliver(span[..count], ref scratch)) reader.Paused = true;
-            reader.Capture?.Advance(count);
+            if (reader.Consumers.Accept(count)) reader.Paused = true;
             offset += count;
         }
-        CheckCapture(reader.Capture);
+        CheckCapture(reader);
     });
 
     /// <summary>The pipe reaches end-of-file: its last writer closed it.</summary>
@@ -167,7 +166,7 @@ internal sealed class FakeRun : RunStateMachine<FakeReader>
     }
 
     private FakeReader? Reader(OutputTarget target, OutputSource source) =>
-        target.IsReadByHost ? new FakeReader(source, Consumers(target, source, OutputRoute.OpenSinks(Command, target, source))) : null;
+        target.IsReadByHost ? new FakeReader(source, Consumers(target, source, OutputRoute.OpenSinks(Command, target, source), UnixSpillFiles.Instance)) : null;
 
     private void LeaderEnds((int? Code, int? Signal) exit) => Post(() =>
     {

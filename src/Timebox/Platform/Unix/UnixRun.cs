@@ -15,7 +15,7 @@ namespace Timebox.Platform.Unix;
 /// The leader is reaped only in <see cref="ReleaseTree"/>, after every signal to its process group has been sent, so the
 /// group id can never be a recycled pid when we signal it.
 /// </remarks>
-internal sealed class UnixRun : RunStateMachine<OutputRoute>
+internal sealed class UnixRun : RunStateMachine<NonBlockingPipeReader>
 {
     private readonly EventLoop _loop;
     private readonly ProcessTree _tree;
@@ -30,7 +30,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     private int[] _heldWriteEnds = [];
 
     // Paused pipes (their consumers are behind) whose writers are all gone: what they hold is all there will be.
-    private readonly List<OutputPump> _hungUp = new(2);
+    private readonly List<NonBlockingPipeReader> _hungUp = new(2);
 
     private UnixRun(Command command, EventLoop loop, int pid, int pidfd, RunConfinement confinement, long startTimestamp, RedirectionPlan plan,
         IReadOnlyList<IOutputSink> stdoutSinks, IReadOnlyList<IOutputSink> stderrSinks)
@@ -40,8 +40,8 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         _leader = new ChildProcess(pid, pidfd);
         _confinement = confinement;
         _tree = new ProcessTree(_leader, confinement.Containment);
-        AttachReaders(Route(command.Stdout, OutputSource.Stdout, RedirectionPlan.TakeReadEnd(ref plan.StdoutParent), stdoutSinks),
-            Route(command.Stderr, OutputSource.Stderr, RedirectionPlan.TakeReadEnd(ref plan.StderrParent), stderrSinks));
+        AttachReaders(Reader(command.Stdout, OutputSource.Stdout, RedirectionPlan.TakeReadEnd(ref plan.StdoutParent), stdoutSinks),
+            Reader(command.Stderr, OutputSource.Stderr, RedirectionPlan.TakeReadEnd(ref plan.StderrParent), stderrSinks));
     }
 
     /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
@@ -85,7 +85,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         }
         Span<int> fds = stackalloc int[1 + Readers.Length];
         fds[0] = _leader.Pidfd;
-        for (var i = 0; i < Readers.Length; i++) fds[i + 1] = Readers[i].Pump.Fd;
+        for (var i = 0; i < Readers.Length; i++) fds[i + 1] = Readers[i].Fd;
         _loop.PostWatching(Begin, fds);
     }
 
@@ -96,7 +96,7 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     protected override void StartWatching()
     {
         _loop.WatchExit(_leader, OnLeaderExited);
-        foreach (var route in Readers) WatchPump(route.Pump);
+        foreach (var reader in Readers) Watch(reader);
     }
 
     protected override (int? ExitCode, int? Signal) ReadLeaderExit()
@@ -121,31 +121,30 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
 
     protected override void KillTree(Action<bool> onKilled) => _loop.Terminations.Kill(_tree, forcefullyKilled => onKilled(forcefullyKilled > 0));
 
-    protected override void ResumeReading(OutputRoute route)
+    protected override void ResumeReading(NonBlockingPipeReader reader)
     {
-        _hungUp.Remove(route.Pump);
-        route.Pump.Paused = false;
-        WatchPump(route.Pump);
+        _hungUp.Remove(reader);
+        reader.Paused = false;
+        Watch(reader);
     }
 
-    protected override void StopReading(OutputRoute route, bool takeRest)
+    protected override void StopReading(NonBlockingPipeReader reader, bool takeRest)
     {
-        var pump = route.Pump;
         if (takeRest)
         {
             try
             {
-                if (!pump.ReadAvailable(ignorePause: true)) MarkOutputIncomplete();
+                if (!reader.ReadAvailable(ignorePause: true)) MarkOutputIncomplete();
             }
             catch (IOException exception)
             {
                 RecordOutputFailure(exception);
             }
         }
-        EndPump(pump);
+        Close(reader);
     }
 
-    protected override void EndReading(OutputRoute route) => EndPump(route.Pump);
+    protected override void EndReading(NonBlockingPipeReader reader) => Close(reader);
 
     protected override (ResourceUsage? Usage, Outcome? LimitOutcome, int Reached) ReleaseTree()
     {
@@ -164,8 +163,8 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         _heldWriteEnds = [];
     }
 
-    private OutputRoute? Route(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>
-        fd < 0 ? null : new OutputRoute(fd, Consumers(target, source, sinks));
+    private NonBlockingPipeReader? Reader(OutputTarget target, OutputSource source, int fd, IReadOnlyList<IOutputSink> sinks) =>
+        fd < 0 ? null : new NonBlockingPipeReader(fd, Consumers(target, source, sinks, UnixSpillFiles.Instance));
 
     private void ConnectStdin(RedirectionPlan plan)
     {
@@ -175,15 +174,15 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
         AttachStdin(stdin);
     }
 
-    private void WatchPump(OutputPump pump) => _loop.Watch(pump.Fd, flags => OnPumpReadable(pump, flags));
+    private void Watch(NonBlockingPipeReader reader) => _loop.Watch(reader.Fd, flags => OnReadable(reader, flags));
 
     // Runs on every readiness event of a pipe: it reaches the state machine by direct calls only, and allocates nothing.
-    private void OnPumpReadable(OutputPump pump, uint flags)
+    private void OnReadable(NonBlockingPipeReader reader, uint flags)
     {
         bool ended;
         try
         {
-            ended = _loop.IsEndOfStreamOnly(flags) || pump.ReadAvailable();
+            ended = _loop.IsEndOfStreamOnly(flags) || reader.ReadAvailable();
         }
 #pragma warning disable CA1031 // not swallowed: the run's completion carries it
         catch (Exception exception)
@@ -192,21 +191,21 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
             FailOutput(exception);
             return;
         }
-        CheckCapture(pump.Capture);
+        CheckCapture(reader);
         if (ended)
         {
-            EndPump(pump);
+            Close(reader);
             OnOutputEnded();
         }
-        else if (pump.Paused && !_loop.WatchHangUp(pump.Fd, () => OnPausedPipeHungUp(pump)))
+        else if (reader.Paused && !_loop.WatchHangUp(reader.Fd, () => OnPausedPipeHungUp(reader)))
         {
-            _loop.Unwatch(pump.Fd);
+            _loop.Unwatch(reader.Fd);
         }
     }
 
-    private void OnPausedPipeHungUp(OutputPump pump)
+    private void OnPausedPipeHungUp(NonBlockingPipeReader reader)
     {
-        _hungUp.Add(pump);
+        _hungUp.Add(reader);
         OnPausedOutputHungUp();
     }
 
@@ -214,15 +213,15 @@ internal sealed class UnixRun : RunStateMachine<OutputRoute>
     {
         get
         {
-            foreach (var route in Readers)
-                if (!route.Ended && !_hungUp.Contains(route.Pump)) return false;
+            foreach (var reader in Readers)
+                if (!reader.Ended && !_hungUp.Contains(reader)) return false;
             return true;
         }
     }
 
-    private void EndPump(OutputPump pump)
+    private void Close(NonBlockingPipeReader reader)
     {
-        _loop.Unwatch(pump.Fd);
-        pump.Close();
+        _loop.Unwatch(reader.Fd);
+        reader.Close();
     }
 }

@@ -19,7 +19,7 @@ namespace Timebox.Platform.Windows;
 /// <see cref="RunResult.ForcefullyKilled"/> true.
 /// </remarks>
 [SupportedOSPlatform("windows")]
-internal sealed class WindowsRun : RunStateMachine<PipeReader>
+internal sealed class WindowsRun : RunStateMachine<OverlappedPipeReader>
 {
     // The job's CPU limit is checked periodically: a main process it ended used at least about that much user time.
     private static readonly TimeSpan CpuLimitTolerance = TimeSpan.FromMilliseconds(100);
@@ -47,7 +47,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
             throw new UnsupportedOptionException(command, nameof(Command.FromBytes), "a Windows command line is UTF-16 text, and these bytes are not UTF-8");
         JobObject.CheckLimits(command);
         var workingDirectory = StartChecks.WorkingDirectory(command);
-        StartChecks.SpillDirectory(command);
+        StartChecks.SpillDirectory(command, WindowsSpillFiles.Instance);
         var environment = WindowsEnvironment.Block(command, out var pathVariable, out var pathExtVariable);
         var program = ProgramSearch.Resolve(command, pathVariable, pathExtVariable, workingDirectory ?? Environment.CurrentDirectory);
         var (application, commandLine) = WindowsCommandLine.For(command, program);
@@ -121,12 +121,12 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
 
     protected override void KillTree(Action<bool> onKilled) => onKilled(_job.Terminate());
 
-    protected override void ResumeReading(PipeReader reader) => reader.Resume();
+    protected override void ResumeReading(OverlappedPipeReader reader) => reader.Resume();
 
     // The reader takes what the pipe already holds whether or not it is asked to (see ReadAsync).
-    protected override void StopReading(PipeReader reader, bool takeRest) => reader.Stop();
+    protected override void StopReading(OverlappedPipeReader reader, bool takeRest) => reader.Stop();
 
-    protected override void EndReading(PipeReader reader)
+    protected override void EndReading(OverlappedPipeReader reader)
     {
         reader.Stop();
         reader.End();
@@ -144,8 +144,8 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         return (usage, limitOutcome, 1);
     }
 
-    private PipeReader? Reader(OutputTarget target, OutputSource source, (FileStream, SafeFileHandle)? pipe, IReadOnlyList<IOutputSink> sinks) =>
-        pipe is not { } hostEnd ? null : new PipeReader(hostEnd, Consumers(target, source, sinks));
+    private OverlappedPipeReader? Reader(OutputTarget target, OutputSource source, (FileStream, SafeFileHandle)? pipe, IReadOnlyList<IOutputSink> sinks) =>
+        pipe is not { } hostEnd ? null : new OverlappedPipeReader(hostEnd, Consumers(target, source, sinks, WindowsSpillFiles.Instance));
 
     private void ConnectStdin(StdioHandles stdio)
     {
@@ -159,7 +159,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
         lock (_gate) OnLeaderExited();
     }
 
-    private async Task ReadAsync(PipeReader reader)
+    private async Task ReadAsync(OverlappedPipeReader reader)
     {
         await Task.Yield(); // off the starting thread, which holds the lock
         Exception? failure = null;
@@ -173,7 +173,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
                 {
                     if (reader.Stopping || IsFinished) break;
                     resumed = reader.WaitWhilePaused();
-                    if (resumed is null) buffer = reader.NextBuffer();
+                    if (resumed is null) buffer = reader.Consumers.NextBuffer();
                 }
                 if (resumed is not null)
                 {
@@ -185,8 +185,8 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
                 {
                     // Bytes read before a stop are kept; after the end of the run nothing is touched any more.
                     if (n == 0 || IsFinished) break;
-                    reader.Accept(buffer, n);
-                    CheckCapture(reader.Capture);
+                    reader.Accept(n);
+                    CheckCapture(reader);
                 }
             }
         }
@@ -222,7 +222,7 @@ internal sealed class WindowsRun : RunStateMachine<PipeReader>
                 }
             }
             reader.End();
-            if (failure is not null) FailOutput(new IOException($"Reading the {reader.Source} pipe failed: {failure.Message}", failure));
+            if (failure is not null) FailOutput(new IOException($"Reading the {reader.Consumers.Source} pipe failed: {failure.Message}", failure));
             else OnOutputEnded();
         }
     }

@@ -17,7 +17,7 @@ internal sealed record PreparedStart(Command Command, string? WorkingDirectory, 
     public static PreparedStart Of(Command command)
     {
         var workingDirectory = StartChecks.WorkingDirectory(command);
-        StartChecks.SpillDirectory(command);
+        StartChecks.SpillDirectory(command, UnixSpillFiles.Instance);
         var environment = EnvironmentBlock.For(command);
         var path = ProgramResolver.Resolve(command, environment.SearchPath, workingDirectory);
         var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);

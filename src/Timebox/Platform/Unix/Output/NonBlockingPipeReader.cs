@@ -1,28 +1,25 @@
-using System.Runtime.InteropServices;
-using Timebox.Platform.Unix;
+using Timebox.Output;
 
-namespace Timebox.Output;
+namespace Timebox.Platform.Unix;
 
 /// <summary>
 /// Reads one non-blocking output pipe on the event loop and hands every read to its <see cref="OutputConsumers"/>: the
-/// capture (read straight into its free space), the consumers' queues and the idle clock. Only the loop thread touches it.
+/// capture (read straight into its free space), the consumers' queues and the idle clock. The counterpart of the Windows
+/// <c>OverlappedPipeReader</c>. Only the loop thread touches it.
 /// </summary>
-internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
+internal sealed unsafe class NonBlockingPipeReader(int fd, OutputConsumers consumers) : IOutputReader
 {
     // Bounded per event so one busy pipe cannot starve the other runs sharing the loop.
     private const int MaxBytesPerEvent = 4 << 20;
-    private const int ReadSize = 1 << 16;
     // A pipe holds 64 KiB by default: taking that much in one event means its writer keeps it full.
     private const int DefaultPipeBytes = 64 << 10;
 
-    private byte[]? _scratch;
     private bool _growTried, _grown;
 
+    /// <summary>The host's read end of the pipe (non-blocking, owned since construction); -1 once closed.</summary>
     public int Fd { get; private set; } = fd;
 
-    public CaptureBuffer? Capture => consumers.Capture;
-
-    public IReadOnlyList<ChunkQueue> Queues => consumers.Queues;
+    public OutputConsumers Consumers => consumers;
 
     public bool Ended => Fd < 0;
 
@@ -39,14 +36,12 @@ internal sealed unsafe class OutputPump(int fd, OutputConsumers consumers)
         var budget = MaxBytesPerEvent;
         while (budget > 0 && (ignorePause || !Paused))
         {
-            var capture = consumers.Capture;
-            var span = capture is not null ? capture.GetSpan() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));
+            var span = consumers.NextBuffer().Span;
             nint n;
             fixed (byte* p = span) n = Libc.read(Fd, p, span.Length);
             if (n > 0)
             {
-                if (consumers.Deliver(span[..(int)n], ref _scratch)) Paused = true;
-                capture?.Advance((int)n);
+                if (consumers.Accept((int)n)) Paused = true;
                 budget -= (int)n;
                 if (!_growTried && MaxBytesPerEvent - budget >= DefaultPipeBytes)
                 {

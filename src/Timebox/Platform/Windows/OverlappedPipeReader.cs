@@ -1,47 +1,35 @@
 using System.Runtime.Versioning;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Timebox.Output;
 
 namespace Timebox.Platform.Windows;
 
 /// <summary>
-/// One output pipe read by the host, the Windows counterpart of <see cref="OutputRoute"/> and <see cref="OutputPump"/>:
-/// every read (an overlapped read, completed on the thread pool) goes to the capture (read straight into its free space),
-/// the consumers' queues (a copy per read, stamped with the run's arrival order) and the idle clock. Everything but the
-/// read itself runs under the run's lock, so the run sees the same single-threaded picture as the Unix event loop.
+/// One output pipe read by the host, the Windows counterpart of the Unix <c>NonBlockingPipeReader</c>: every read (an
+/// overlapped read, completed on the thread pool) goes to its <see cref="OutputConsumers"/>: the capture (read straight
+/// into its free space), the consumers' queues (a copy per read, stamped with the run's arrival order) and the idle clock.
+/// Everything but the read itself runs under the run's lock, so the run sees the same single-threaded picture as the Unix
+/// event loop.
 /// </summary>
 [SupportedOSPlatform("windows")]
-internal sealed unsafe class PipeReader : IOutputReader
+internal sealed unsafe class OverlappedPipeReader : IOutputReader
 {
-    private const int ReadSize = 1 << 16;
-
     // Bounded so that a writer that keeps writing cannot hold the run's lock while it is being closed.
     private const int MaxDrainBytes = 4 << 20;
 
     private readonly FileStream _pipe;
     private readonly SafeFileHandle _handle;
-    private readonly OutputConsumers _consumers;
     private readonly CancellationTokenSource _stop = new();
-    private byte[]? _scratch;
     private TaskCompletionSource? _resumed;
 
     /// <summary>Reads the host's end of the pipe (owned from now on) into <paramref name="consumers"/>.</summary>
-    public PipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputConsumers consumers)
+    public OverlappedPipeReader((FileStream Stream, SafeFileHandle Handle) pipe, OutputConsumers consumers)
     {
         (_pipe, _handle) = pipe;
-        _consumers = consumers;
+        Consumers = consumers;
     }
 
-    public OutputSource Source => _consumers.Source;
-
-    public CaptureBuffer? Capture => _consumers.Capture;
-
-    public SinkFeeder? Feeder => _consumers.Feeder;
-
-    public ConsumerClaim? Claim => _consumers.Claim;
-
-    public IReadOnlyList<ChunkQueue> Queues => _consumers.Queues;
+    public OutputConsumers Consumers { get; }
 
     /// <summary>True while a consumer's queue is full: no read is issued until it drains.</summary>
     public bool Paused { get; set; }
@@ -56,14 +44,10 @@ internal sealed unsafe class PipeReader : IOutputReader
 
     public FileStream Pipe => _pipe;
 
-    /// <summary>Where the next read goes.</summary>
-    public Memory<byte> NextBuffer() => Capture is not null ? Capture.GetMemory() : (_scratch ??= GC.AllocateUninitializedArray<byte>(ReadSize));
-
-    /// <summary>Hands <paramref name="count"/> bytes just read into <paramref name="buffer"/> to the capture, the consumers and the idle clock.</summary>
-    public void Accept(Memory<byte> buffer, int count)
+    /// <summary>Hands <paramref name="count"/> bytes just read into the consumers' <see cref="OutputConsumers.NextBuffer"/> over to them.</summary>
+    public void Accept(int count)
     {
-        if (_consumers.Deliver(buffer.Span[..count], ref _scratch)) Paused = true;
-        Capture?.Advance(count);
+        if (Consumers.Accept(count)) Paused = true;
     }
 
     /// <summary>While paused: a task that completes when reading may go on. Otherwise null.</summary>
@@ -88,10 +72,10 @@ internal sealed unsafe class PipeReader : IOutputReader
         {
             uint available;
             if (!Kernel32.PeekNamedPipe(_handle, null, 0, null, &available, null) || available == 0) return;
-            var buffer = NextBuffer();
+            var buffer = Consumers.NextBuffer();
             var n = _pipe.Read(buffer.Span[..Math.Min(buffer.Length, (int)Math.Min(available, int.MaxValue))]);
             if (n <= 0) return;
-            Accept(buffer, n);
+            Accept(n);
             budget -= n;
         }
     }
@@ -121,6 +105,6 @@ internal sealed unsafe class PipeReader : IOutputReader
         if (Ended) return;
         Ended = true;
         _pipe.Dispose();
-        _consumers.Complete();
+        Consumers.Complete();
     }
 }
