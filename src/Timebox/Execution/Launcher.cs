@@ -66,13 +66,12 @@ internal static class Launcher
     }
 
     /// <summary>
-    /// Runs to the end, blocking. A plain run is driven by the calling thread itself, which is waiting anyway; runs that
-    /// set up confinement keep to the shared loop, whose thread lives as long as the process (the parent-death signal
-    /// and cgroup clean-up depend on it).
+    /// Runs to the end, blocking. A plain run is driven by the calling thread itself, which is waiting anyway; a confined
+    /// run keeps to the shared loop (<see cref="RunConfinement.NeedsSharedLoop"/>).
     /// </summary>
     public static RunResult Run(Command command, CancellationToken cancellationToken)
     {
-        var onCallingThread = !OperatingSystem.IsWindows() && command.Limits is null && !command.KillOnParentExit && !command.ContainmentRequested;
+        var onCallingThread = !OperatingSystem.IsWindows() && !RunConfinement.NeedsSharedLoop(command);
         if (!onCallingThread) return RunToEnd(Start(command, cancellationToken), loop: null);
         cancellationToken.ThrowIfCancellationRequested();
         Check(command);

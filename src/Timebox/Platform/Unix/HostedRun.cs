@@ -64,7 +64,7 @@ internal sealed class HostedRun
     /// True when a command can be given limits other than the host's (<see cref="HostedRunOptions.OpenFilesLimit"/>):
     /// only the native spawn shim sets them before exec.
     /// </summary>
-    public static bool CanSetCommandLimits => OperatingSystem.IsLinux() && SpawnShim.Available;
+    public static bool CanSetCommandLimits => SpawnShim.Available;
 
     private SpawnOptions WithOpenFilesLimit(SpawnOptions options)
     {
@@ -79,8 +79,8 @@ internal sealed class HostedRun
     // The CLI never changes its own environment, so the command gets it as it came (no copy to build), and PATH is read
     // from it as bytes. No working directory: names are looked up from the host's own, read by bytes only if one is relative.
     private static int Spawn(Command command, int stdout, int stderr, in SpawnOptions options, out int pidfd) =>
-        PosixSpawner.Spawn(command, ProgramResolver.Resolve(command, SearchPath(), workingDirectory: null),
-            workingDirectory: null, environment: null, -1, stdout, stderr, options, out pidfd);
+        PosixSpawner.Spawn(new SpawnRequest(command, ProgramResolver.Resolve(command, SearchPath(), workingDirectory: null),
+            workingDirectory: null, environment: null, stdin: -1, stdout, stderr, options), out pidfd);
 
     // Environment.GetEnvironmentVariable would replace the bytes of a PATH that is not UTF-8.
     private static unsafe string? SearchPath()

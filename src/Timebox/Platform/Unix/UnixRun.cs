@@ -55,7 +55,8 @@ internal sealed class UnixRun : RunStateMachine<NonBlockingPipeReader>
         var command = start.Command;
         var plan = start.Plan;
         var startTimestamp = Stopwatch.GetTimestamp();
-        var pid = RunConfinement.Spawn(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, out var pidfd, out var confinement);
+        var request = new SpawnRequest(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default);
+        var pid = RunConfinement.Spawn(request, out var pidfd, out var confinement);
         var drivenHere = loop.IsLoopThread;
         // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,
         // whose descriptors this would add to (one more per captured stream) on the way to RLIMIT_NOFILE. Nor would it gain:

@@ -46,7 +46,7 @@ internal sealed class ParentExitGuardian
             int pidfd;
             try
             {
-                PosixSpawner.Spawn(shell, "/bin/sh", "/", EnvironmentBlock.Empty, fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default, out pidfd);
+                PosixSpawner.Spawn(new SpawnRequest(shell, "/bin/sh", "/", EnvironmentBlock.Empty, fds[0], NullDevice.Fd, NullDevice.Fd, SpawnOptions.Default), out pidfd);
             }
             catch (CommandStartException exception)
             {

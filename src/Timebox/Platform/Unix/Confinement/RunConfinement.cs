@@ -42,11 +42,19 @@ internal sealed unsafe partial class RunConfinement
     [LibraryImport("libc", EntryPoint = "getrlimit")]
     private static partial int GetRlimit(int resource, ulong* limit);
 
+    /// <summary>
+    /// True when <paramref name="command"/> asks for what is set up beyond a plain spawn (limits, cgroups or a subreaper,
+    /// a parent-death signal), whose run must then be driven by the shared <see cref="EventLoop"/>, not by a caller's
+    /// thread: the parent-death signal fires when the thread that spawned the child ends, and the cgroups and the
+    /// subreaper are cleaned up by the loop after the run; the loop's thread lives as long as the process.
+    /// </summary>
+    public static bool NeedsSharedLoop(Command command) => command.Limits is not null || command.ContainmentRequested || command.KillOnParentExit;
+
     /// <summary>Spawns as <see cref="PosixSpawner.Spawn"/> does, with what the command asks for in force before exec.</summary>
     /// <exception cref="UnsupportedOptionException">The host cannot enforce what the command asks for; nothing ran.</exception>
-    public static int Spawn(Command command, string path, string? workingDirectory, EnvironmentBlock environment,
-        int stdin, int stdout, int stderr, out int pidfd, out RunConfinement confinement)
+    public static int Spawn(in SpawnRequest request, out int pidfd, out RunConfinement confinement)
     {
+        var command = request.Command;
         var limits = command.Limits;
         var contained = command.ContainmentRequested;
         if (contained && (command.Containment == ContainmentMechanism.ProcessTree || !HostCapabilities.IsContainmentAvailable(command.Containment)))
@@ -60,10 +68,10 @@ internal sealed unsafe partial class RunConfinement
             throw new UnsupportedOptionException(command, limits is not null ? nameof(Command.Limits) : nameof(Command.KillOnParentExit),
                 "it must be set up between fork and exec, which needs the native spawn shim (libtimebox_spawn.so, built with gcc); posix_spawn cannot");
         }
-        var options = limits is null ? SpawnOptions.Default : WithRlimits(command, limits);
-        // Only what is set up beyond a plain spawn needs the shared loop; read before that, so that a loop that cannot be
-        // had leaves nothing to undo, and a plain blocking run, which its own thread drives, never starts the loop's thread.
-        var loop = limits is null && !contained && !command.KillOnParentExit ? null : EventLoop.Shared;
+        var options = limits is null ? request.Options : WithRlimits(request.Options, command, limits);
+        // Read before anything is set up, so that a loop that cannot be had leaves nothing to undo, and a plain blocking
+        // run, which its own thread drives, never starts the loop's thread.
+        var loop = NeedsSharedLoop(command) ? EventLoop.Shared : null;
         var subreaper = command.Containment == ContainmentMechanism.Subreaper ? SubreaperContainment.Begin() : null;
         RunCgroupSet? cgroups;
         try
@@ -75,15 +83,17 @@ internal sealed unsafe partial class RunConfinement
             subreaper?.Leave();
             throw;
         }
-        if (subreaper is not null) environment = subreaper.Mark(environment);
         confinement = new RunConfinement(cgroups, subreaper);
         if (cgroups is not null) options = options with { CgroupProcsFds = cgroups.ProcsFds };
+        var confined = request with
+        {
+            Environment = subreaper is null ? request.Environment : subreaper.Mark(request.Environment ?? EnvironmentBlock.For(command)),
+            Options = command.KillOnParentExit ? options with { ParentDeathSignal = Signals.Kill } : options,
+        };
         int pid;
         try
         {
-            pid = command.KillOnParentExit
-                ? confinement.SpawnOnLoop(loop!, command, path, workingDirectory, environment, stdin, stdout, stderr, options with { ParentDeathSignal = Signals.Kill }, out pidfd)
-                : confinement.SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+            pid = command.KillOnParentExit ? confinement.SpawnOnLoop(loop!, confined, out pidfd) : confinement.SpawnHere(confined, out pidfd);
         }
         catch
         {
@@ -115,20 +125,18 @@ internal sealed unsafe partial class RunConfinement
         _subreaper?.End(loop, tree, _pid);
     }
 
-    private int SpawnHere(Command command, string path, string? workingDirectory, EnvironmentBlock environment,
-        int stdin, int stdout, int stderr, in SpawnOptions options, out int pidfd)
+    private int SpawnHere(in SpawnRequest request, out int pidfd)
     {
-        _pid = PosixSpawner.Spawn(command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+        _pid = PosixSpawner.Spawn(request, out pidfd);
         HostPeakBytes = Rusage.PeakOfThisProcess();
         return _pid;
     }
 
     // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, and thread-pool threads retire: the
     // event loop's thread lives as long as the process, so the signal comes only when the host itself ends.
-    private int SpawnOnLoop(EventLoop loop, Command command, string path, string? workingDirectory, EnvironmentBlock environment,
-        int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
+    private int SpawnOnLoop(EventLoop loop, SpawnRequest request, out int pidfd)
     {
-        if (loop.IsLoopThread) return SpawnGuarded(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options, out pidfd);
+        if (loop.IsLoopThread) return SpawnGuarded(loop, request, out pidfd);
         using var done = new ManualResetEventSlim();
         var (pid, childPidfd) = (0, -1);
         ExceptionDispatchInfo? failure = null;
@@ -136,7 +144,7 @@ internal sealed unsafe partial class RunConfinement
         {
             try
             {
-                pid = SpawnGuarded(loop, command, path, workingDirectory, environment, stdin, stdout, stderr, options, out childPidfd);
+                pid = SpawnGuarded(loop, request, out childPidfd);
             }
 #pragma warning disable CA1031 // not swallowed: rethrown on the caller's thread
             catch (Exception exception)
@@ -155,16 +163,15 @@ internal sealed unsafe partial class RunConfinement
         return pid;
     }
 
-    private int SpawnGuarded(EventLoop loop, Command command, string path, string? workingDirectory, EnvironmentBlock environment,
-        int stdin, int stdout, int stderr, SpawnOptions options, out int pidfd)
+    private int SpawnGuarded(EventLoop loop, in SpawnRequest request, out int pidfd)
     {
         var guardian = ParentExitGuardian.Get(loop);
-        var pid = SpawnHere(command, path, workingDirectory, environment, stdin, stdout, stderr, options with { GuardianFd = guardian.WriteFd }, out pidfd);
+        var pid = SpawnHere(request with { Options = request.Options with { GuardianFd = guardian.WriteFd } }, out pidfd);
         _guardian = guardian;
         return pid;
     }
 
-    private static SpawnOptions WithRlimits(Command command, ResourceLimits limits)
+    private static SpawnOptions WithRlimits(in SpawnOptions options, Command command, ResourceLimits limits)
     {
         var table = default(RlimitTable);
         var mask = 0u;
@@ -205,6 +212,6 @@ internal sealed unsafe partial class RunConfinement
                         "the program would run as root (or with CAP_SYS_RESOURCE/CAP_SYS_ADMIN), which the kernel exempts from RLIMIT_NPROC, and no pids cgroup can be made under the host's cgroup");
             }
         }
-        return SpawnOptions.Default with { RlimitMask = mask, Rlimits = table };
+        return options with { RlimitMask = mask, Rlimits = table };
     }
 }

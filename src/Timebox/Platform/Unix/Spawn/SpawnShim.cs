@@ -14,9 +14,9 @@ internal static unsafe partial class SpawnShim
 
     private static readonly RetryingLazy<bool> Presence = new(Probe);
 
-    /// <summary>True when the shim is here; found on first use.</summary>
+    /// <summary>True when the shim is here (it is Linux-only: clone with CLONE_PIDFD); found on first use.</summary>
     /// <exception cref="IOException">It could not be loaded for want of a descriptor: it is not known yet, the next use looks again.</exception>
-    public static bool Available => Presence.Value;
+    public static bool Available => OperatingSystem.IsLinux() && Presence.Value;
 
     [LibraryImport(Library, EntryPoint = "timebox_spawn")]
     private static partial int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, int* keptFds, int keptCount, SpawnOptions* options, int* pid, int* pidfd, int* step);
@@ -26,14 +26,17 @@ internal static unsafe partial class SpawnShim
 
     /// <summary>
     /// Returns 0 with the pid and pidfd set, or the errno of the failure (exec errors included) with the step that failed.
+    /// <paramref name="path"/>, <paramref name="argv"/> and <paramref name="workingDirectory"/> are the request's in C form;
     /// <paramref name="keptFds"/> (ascending, each 3 or more) stay open in the child; every other descriptor from 3 up is closed.
     /// </summary>
-    public static int Run(byte* path, byte** argv, byte** envp, byte* cwd, int stdin, int stdout, int stderr, ReadOnlySpan<int> keptFds, in SpawnOptions options, out int pid, out int pidfd, out SpawnStep step)
+    public static int Run(in SpawnRequest request, byte* path, byte** argv, byte* workingDirectory, ReadOnlySpan<int> keptFds,
+        out int pid, out int pidfd, out SpawnStep step)
     {
         int childPid = 0, childPidfd = -1, failedStep = (int)SpawnStep.Exec, error;
+        var envp = request.Environment is null ? null : request.Environment.Pointers;
+        var options = request.Options;
         fixed (int* kept = keptFds)
-        fixed (SpawnOptions* optionsPointer = &options)
-            error = Spawn(path, argv, envp, cwd, stdin, stdout, stderr, kept, keptFds.Length, optionsPointer, &childPid, &childPidfd, &failedStep);
+            error = Spawn(path, argv, envp, workingDirectory, request.Stdin, request.Stdout, request.Stderr, kept, keptFds.Length, &options, &childPid, &childPidfd, &failedStep);
         pid = childPid;
         pidfd = childPidfd;
         step = (SpawnStep)failedStep;
@@ -42,7 +45,6 @@ internal static unsafe partial class SpawnShim
 
     private static bool Probe()
     {
-        if (!OperatingSystem.IsLinux()) return false;
         try
         {
             return Abi() == ExpectedAbi;
