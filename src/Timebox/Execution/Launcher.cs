@@ -38,12 +38,12 @@ internal static class Launcher
         cancellationToken.ThrowIfCancellationRequested();
         Check(command);
         EventLoop loop;
-        PreparedStart prepared;
+        PreparedStart<UnixProgram, RedirectionPlan> prepared;
         try
         {
             // The loop first: a loop that cannot be had then leaves no prepared descriptors behind.
             loop = EventLoop.Shared;
-            prepared = PreparedStart.Of(command);
+            prepared = UnixRun.Prepare(command);
         }
         catch (IOException exception)
         {

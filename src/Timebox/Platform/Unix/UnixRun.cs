@@ -46,16 +46,21 @@ internal sealed class UnixRun : RunStateMachine<NonBlockingPipeReader>
 
     /// <summary>Starts the command; its run is driven by <paramref name="loop"/> (the shared loop, or the calling thread's for a blocking run).</summary>
     public static UnixRun Start(Command command, EventLoop loop, CancellationToken cancellationToken) =>
-        Start(PreparedStart.Of(command), loop, cancellationToken);
+        Start(Prepare(command), loop, cancellationToken);
+
+    /// <summary>Takes from the host what the start of <paramref name="command"/> needs (see <see cref="PreparedStart{TProgram, TStdio}"/>).</summary>
+    public static PreparedStart<UnixProgram, RedirectionPlan> Prepare(Command command) =>
+        PreparedStart<UnixProgram, RedirectionPlan>.Of(command, UnixSpillFiles.Instance, UnixProgram.Locate, static command => new RedirectionPlan(command));
 
     /// <summary>Spawns what <paramref name="prepared"/> holds, on this thread, which waits until the child has exec'd.</summary>
-    public static UnixRun Start(PreparedStart prepared, EventLoop loop, CancellationToken cancellationToken)
+    public static UnixRun Start(PreparedStart<UnixProgram, RedirectionPlan> prepared, EventLoop loop, CancellationToken cancellationToken)
     {
         using var start = prepared;
         var command = start.Command;
-        var plan = start.Plan;
+        var plan = start.Stdio;
         var startTimestamp = Stopwatch.GetTimestamp();
-        var request = new SpawnRequest(command, start.Path, start.WorkingDirectory, start.Environment, plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default);
+        var request = new SpawnRequest(command, start.Program.Path, start.WorkingDirectory, start.Program.Environment,
+            plan.ChildStdin, plan.ChildStdout, plan.ChildStderr, SpawnOptions.Default);
         var pid = RunConfinement.Spawn(request, out var pidfd, out var confinement);
         var drivenHere = loop.IsLoopThread;
         // Only for a run its caller's thread drives, one at a time per thread: the shared loop may carry thousands of runs,

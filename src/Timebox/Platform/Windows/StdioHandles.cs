@@ -1,41 +1,22 @@
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
+using Timebox.Execution;
 
 namespace Timebox.Platform.Windows;
 
 /// <summary>
-/// The three handles the child gets (inheritable; null for none) and the host's ends of its pipes. Files are opened here,
-/// before anything runs, so each unusable redirection gets its own exception. A pipe is a named pipe whose host end is
-/// overlapped (read and written asynchronously, no thread per stream) and whose child end is an ordinary blocking handle.
-/// Disposing closes whatever was not taken.
+/// The three handles the child gets (inheritable; null for none; see <see cref="ChildStdio{THandle}"/>) and the host's ends
+/// of its pipes. A pipe is a named pipe whose host end is overlapped (read and written asynchronously, no thread per
+/// stream) and whose child end is an ordinary blocking handle. Disposing closes whatever was not taken.
 /// </summary>
 [SupportedOSPlatform("windows")]
-internal sealed unsafe class StdioHandles : IDisposable
+internal sealed unsafe class StdioHandles : ChildStdio<SafeFileHandle?>, IDisposable
 {
     private const uint PipeBufferSize = 1 << 16;
 
     private readonly List<SafeFileHandle> _childHandles = [];
 
-    public StdioHandles(Command command)
-    {
-        try
-        {
-            ChildStdin = PlanStdin(command);
-            ChildStdout = PlanOutput(command, command.Stdout, Kernel32.STD_OUTPUT_HANDLE, out StdoutPipe);
-            ChildStderr = command.StderrMerged ? ChildStdout : PlanOutput(command, command.Stderr, Kernel32.STD_ERROR_HANDLE, out StderrPipe);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
-    }
-
-    public SafeFileHandle? ChildStdin { get; }
-
-    public SafeFileHandle? ChildStdout { get; }
-
-    public SafeFileHandle? ChildStderr { get; }
+    public StdioHandles(Command command) => Open(command);
 
     /// <summary>The host's ends: the pipe the host writes the child's input to, and those it reads the output from.</summary>
     public (FileStream Stream, SafeFileHandle Handle)? StdinPipe, StdoutPipe, StderrPipe;
@@ -47,7 +28,7 @@ internal sealed unsafe class StdioHandles : IDisposable
         _childHandles.Clear();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         CloseChildHandles();
         StdinPipe?.Stream.Dispose();
@@ -56,57 +37,40 @@ internal sealed unsafe class StdioHandles : IDisposable
         StdinPipe = StdoutPipe = StderrPipe = null;
     }
 
-    private SafeFileHandle? PlanStdin(Command command)
+    protected override SafeFileHandle? Inherit(StandardStream stream) => HostHandle(stream switch
     {
-        var source = command.Stdin;
-        switch (source.Kind)
-        {
-            case StdinSource.SourceKind.Inherit:
-                return HostHandle(Kernel32.STD_INPUT_HANDLE);
-            case StdinSource.SourceKind.Empty:
-                return Open("NUL", Kernel32.GENERIC_READ, Kernel32.OPEN_EXISTING);
-            case StdinSource.SourceKind.File:
-                try
-                {
-                    return Open(source.FilePath!, Kernel32.GENERIC_READ, Kernel32.OPEN_EXISTING);
-                }
-                catch (IOException exception)
-                {
-                    throw new StdinSourceException(command, source.FilePath!, exception);
-                }
-            default:
-                (var pipe, var child) = Pipe(childReads: true);
-                StdinPipe = pipe;
-                return child;
-        }
-    }
+        StandardStream.Input => Kernel32.STD_INPUT_HANDLE,
+        StandardStream.Output => Kernel32.STD_OUTPUT_HANDLE,
+        _ => Kernel32.STD_ERROR_HANDLE,
+    });
 
-    private SafeFileHandle? PlanOutput(Command command, OutputTarget target, int hostHandle, out (FileStream, SafeFileHandle)? pipe)
+    protected override SafeFileHandle? OpenNull(StandardStream stream) =>
+        Open("NUL", stream == StandardStream.Input ? Kernel32.GENERIC_READ : Kernel32.GENERIC_WRITE, Kernel32.OPEN_EXISTING);
+
+    protected override SafeFileHandle? OpenFile(string path, FileMode mode) => mode switch
     {
-        pipe = null;
-        switch (target.Kind)
+        FileMode.Open => Open(path, Kernel32.GENERIC_READ, Kernel32.OPEN_EXISTING),
+        // FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end, as O_APPEND.
+        FileMode.Append => Open(path, Kernel32.FILE_APPEND_DATA | Kernel32.FILE_READ_ATTRIBUTES | Kernel32.SYNCHRONIZE, Kernel32.OPEN_ALWAYS),
+        _ => Open(path, Kernel32.GENERIC_WRITE, Kernel32.CREATE_ALWAYS),
+    };
+
+    protected override SafeFileHandle? Pipe(StandardStream stream, bool capturedOnly)
+    {
+        (var host, var child) = CreatePipe(childReads: stream == StandardStream.Input);
+        switch (stream)
         {
-            case OutputTarget.TargetKind.Inherit:
-                return HostHandle(hostHandle);
-            case OutputTarget.TargetKind.Discard:
-                return Open("NUL", Kernel32.GENERIC_WRITE, Kernel32.OPEN_EXISTING);
-            case OutputTarget.TargetKind.File:
-                try
-                {
-                    // FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end, as O_APPEND.
-                    return target.Append
-                        ? Open(target.FilePath!, Kernel32.FILE_APPEND_DATA | Kernel32.FILE_READ_ATTRIBUTES | Kernel32.SYNCHRONIZE, Kernel32.OPEN_ALWAYS)
-                        : Open(target.FilePath!, Kernel32.GENERIC_WRITE, Kernel32.CREATE_ALWAYS);
-                }
-                catch (IOException exception)
-                {
-                    throw new OutputTargetException(command, target.FilePath!, exception);
-                }
+            case StandardStream.Input:
+                StdinPipe = host;
+                break;
+            case StandardStream.Output:
+                StdoutPipe = host;
+                break;
             default:
-                (var host, var child) = Pipe(childReads: false);
-                pipe = host;
-                return child;
+                StderrPipe = host;
+                break;
         }
+        return child;
     }
 
     // An inheritable duplicate of the host's own standard handle; none when the host has none (a GUI or service host).
@@ -133,7 +97,7 @@ internal sealed unsafe class StdioHandles : IDisposable
         return Keep(handle);
     }
 
-    private ((FileStream, SafeFileHandle) Host, SafeFileHandle Child) Pipe(bool childReads)
+    private ((FileStream, SafeFileHandle) Host, SafeFileHandle Child) CreatePipe(bool childReads)
     {
         var name = $@"\\.\pipe\timebox-{Environment.ProcessId}-{Guid.NewGuid():N}";
         SafeFileHandle host;

@@ -46,44 +46,30 @@ internal sealed class WindowsRun : RunStateMachine<OverlappedPipeReader>
         if (command.HasNonUtf8Bytes)
             throw new UnsupportedOptionException(command, nameof(Command.FromBytes), "a Windows command line is UTF-16 text, and these bytes are not UTF-8");
         JobObject.CheckLimits(command);
-        var workingDirectory = StartChecks.WorkingDirectory(command);
-        StartChecks.SpillDirectory(command, WindowsSpillFiles.Instance);
-        var environment = WindowsEnvironment.Block(command, out var pathVariable, out var pathExtVariable);
-        var program = ProgramSearch.Resolve(command, pathVariable, pathExtVariable, workingDirectory ?? Environment.CurrentDirectory);
-        var (application, commandLine) = WindowsCommandLine.For(command, program);
-
-        var stdoutSinks = OutputRoute.OpenSinks(command, command.Stdout, OutputSource.Stdout);
-        var stderrSinks = command.StderrMerged ? [] : OutputRoute.OpenSinks(command, command.Stderr, OutputSource.Stderr);
+        using var start = PreparedStart<WindowsProgram, StdioHandles>.Of(command, WindowsSpillFiles.Instance, WindowsProgram.Locate, static command => new StdioHandles(command));
+        var stdio = start.Stdio;
+        var job = JobObject.Create(command);
+        SafeWaitHandle process;
+        int pid;
+        var startTimestamp = Stopwatch.GetTimestamp();
         try
         {
-            using var stdio = new StdioHandles(command);
-            var job = JobObject.Create(command);
-            SafeWaitHandle process;
-            int pid;
-            var startTimestamp = Stopwatch.GetTimestamp();
-            try
-            {
-                (process, pid) = WindowsSpawner.Start(command, application, commandLine, environment, workingDirectory, stdio, job);
-            }
-            catch
-            {
-                job.Dispose();
-                throw;
-            }
-            stdio.CloseChildHandles();
-
-            var run = new WindowsRun(command, process, pid, job, startTimestamp, stdio, stdoutSinks, stderrSinks);
-            run.ConnectStdin(stdio);
-            run.StartFeeders();
-            lock (run._gate) run.Begin();
-            run.TerminateOnCancel(cancellationToken);
-            return run;
+            (process, pid) = WindowsSpawner.Start(command, start.Program, start.WorkingDirectory, stdio, job);
         }
         catch
         {
-            OutputRoute.Abandon(stdoutSinks.Concat(stderrSinks));
+            job.Dispose();
             throw;
         }
+        stdio.CloseChildHandles();
+
+        var run = new WindowsRun(command, process, pid, job, startTimestamp, stdio, start.StdoutSinks, start.StderrSinks);
+        run.ConnectStdin(stdio);
+        run.StartFeeders();
+        lock (run._gate) run.Begin();
+        run.TerminateOnCancel(cancellationToken);
+        start.HandOver();
+        return run;
     }
 
     protected override void Post(Action step)

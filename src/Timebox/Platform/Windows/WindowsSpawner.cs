@@ -13,8 +13,8 @@ namespace Timebox.Platform.Windows;
 internal static unsafe class WindowsSpawner
 {
     /// <summary>Returns the process handle (its exit is waited on through it) and the process id.</summary>
-    public static (SafeWaitHandle Process, int ProcessId) Start(Command command, string application, string commandLine, string environment,
-        string? workingDirectory, StdioHandles stdio, JobObject job)
+    public static (SafeWaitHandle Process, int ProcessId) Start(Command command, in WindowsProgram program, string? workingDirectory,
+        StdioHandles stdio, JobObject job)
     {
         // Pinned for good: the attribute list keeps a pointer to it until CreateProcess has run.
         var handles = GC.AllocateArray<nint>(3 + command.InheritedDescriptors.Count, pinned: true);
@@ -66,14 +66,14 @@ internal static unsafe class WindowsSpawner
                     AttributeList = (nint)attributes,
                 };
                 ProcessInformation info;
-                var line = (commandLine + '\0').ToCharArray(); // CreateProcessW may write to the command line
-                fixed (char* app = application)
+                var line = (program.CommandLine + '\0').ToCharArray(); // CreateProcessW may write to the command line
+                fixed (char* app = program.Application)
                 fixed (char* lineBuffer = line)
-                fixed (char* env = environment)
+                fixed (char* env = program.EnvironmentBlock)
                 fixed (char* directory = workingDirectory)
                 {
                     if (!Kernel32.CreateProcessW(app, lineBuffer, null, null, inheritHandles: count > 0, flags, env, directory, &startup, &info))
-                        throw StartError(command, application, workingDirectory, Marshal.GetLastPInvokeError());
+                        throw StartError(command, program.Application, workingDirectory, Marshal.GetLastPInvokeError());
                 }
                 return Run(command, info, job);
             }

@@ -7,8 +7,8 @@ namespace Timebox.Platform.Unix;
 
 /// <summary>
 /// A child's environment as execve takes it: NUL-terminated KEY=VALUE strings in UTF-8 and a null-terminated pointer
-/// array, in arrays the GC never moves. Formatting and encoding forty-odd variables took 15–25 µs of a 700 µs spawn of
-/// <c>/bin/true</c> here, so the block built last is kept and every spawn whose variables are the same reuses it.
+/// array, in arrays the GC never moves. Formatting and encoding the host's variables is a visible share of a spawn's
+/// cost (bench/NOTES.md, "Spawn"), so the block built last is kept and every spawn whose variables are the same reuses it.
 /// Blocks never change once built, so any thread may use one; the GC frees a replaced block once no spawn holds it.
 /// </summary>
 internal sealed unsafe class EnvironmentBlock

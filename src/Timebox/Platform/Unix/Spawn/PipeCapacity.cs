@@ -2,8 +2,8 @@ namespace Timebox.Platform.Unix;
 
 /// <summary>
 /// Grows the pipe of a program that writes faster than Timebox reads, so that one wake-up of the event loop takes up to
-/// 1 MiB instead of the default 64 KiB: 1 GiB of output went through at 0.8–1.1 GB/s with 64 KiB pipes and 1.4–2.0 GB/s
-/// with 1 MiB pipes here, where C's 64 KiB read loop reaches 1.85 GB/s. Only a pipe from which one wake-up took a whole
+/// 1 MiB instead of the default 64 KiB: with default pipes a large output goes through well below what C's 64 KiB read
+/// loop reaches (bench/NOTES.md, "Spawn"). Only a pipe from which one wake-up took a whole
 /// default pipe's worth (64 KiB) is grown, so the many runs that print little hold no big buffers. Pipe buffers count
 /// against the user's pipe-user-pages-soft (64 MiB by default), past which the kernel gives every new pipe of that user
 /// a single page: at most <see cref="MaxGrown"/> pipes are grown at a time. Linux only (F_SETPIPE_SZ); elsewhere, and

@@ -1,35 +1,20 @@
 using Microsoft.Win32.SafeHandles;
+using Timebox.Execution;
 
 namespace Timebox.Platform.Unix;
 
 /// <summary>
-/// The descriptors a spawn needs: for each standard stream the child's end (or -1 to inherit the host's) and,
-/// for pipes, the host's end. Opening files here, before the spawn, gives each unusable redirection its own
-/// exception while nothing runs yet. Disposing closes whatever was not handed on.
+/// The descriptors a spawn needs (see <see cref="ChildStdio{THandle}"/>): for each standard stream the child's end (or -1
+/// to inherit the host's) and, for pipes, the host's end. Disposing closes whatever was not handed on.
 /// </summary>
-internal sealed unsafe class RedirectionPlan : IDisposable
+internal sealed unsafe class RedirectionPlan : ChildStdio<int>, IDisposable
 {
-    public int ChildStdin = -1, ChildStdout = -1, ChildStderr = -1;
     public int StdinParent = -1, StdoutParent = -1, StderrParent = -1;
     private readonly List<SafeFileHandle> _files = [];
     private readonly List<int> _childPipeEnds = [];
     private readonly List<int> _capturedWriteEnds = [];
 
-    public RedirectionPlan(Command command)
-    {
-        try
-        {
-            PlanStdin(command);
-            ChildStdout = PlanOutput(command, command.Stdout, out StdoutParent);
-            if (command.StderrMerged) ChildStderr = ChildStdout >= 0 ? ChildStdout : 1;
-            else ChildStderr = PlanOutput(command, command.Stderr, out StderrParent);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
-    }
+    public RedirectionPlan(Command command) => Open(command);
 
     /// <summary>Takes the host's read end of a stream the event loop reads, made non-blocking; -1 when the stream has no pipe.</summary>
     public static int TakeReadEnd(ref int parentFd)
@@ -63,7 +48,7 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         _files.Clear();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         CloseChildEnds();
         foreach (var fd in new[] { StdinParent, StdoutParent, StderrParent })
@@ -71,71 +56,36 @@ internal sealed unsafe class RedirectionPlan : IDisposable
         StdinParent = StdoutParent = StderrParent = -1;
     }
 
-    private void PlanStdin(Command command)
-    {
-        var source = command.Stdin;
-        switch (source.Kind)
-        {
-            case StdinSource.SourceKind.Inherit:
-                return;
-            case StdinSource.SourceKind.Empty:
-                ChildStdin = NullDevice.Fd;
-                return;
-            case StdinSource.SourceKind.File:
-                try
-                {
-                    ChildStdin = OpenFile(source.FilePath!, FileMode.Open, FileAccess.Read);
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    throw new StdinSourceException(command, source.FilePath!, exception);
-                }
-                return;
-            default:
-                (ChildStdin, StdinParent) = Pipe();
-                _childPipeEnds.Add(ChildStdin);
-                return;
-        }
-    }
+    // -1: the spawn leaves the host's descriptor in place.
+    protected override int Inherit(StandardStream stream) => -1;
 
-    private int PlanOutput(Command command, OutputTarget target, out int parent)
-    {
-        parent = -1;
-        switch (target.Kind)
-        {
-            case OutputTarget.TargetKind.Inherit:
-                return -1;
-            case OutputTarget.TargetKind.Discard:
-                return NullDevice.Fd;
-            case OutputTarget.TargetKind.File:
-                try
-                {
-                    return OpenFile(target.FilePath!, target.Append ? FileMode.Append : FileMode.Create, FileAccess.Write);
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    throw new OutputTargetException(command, target.FilePath!, exception);
-                }
-            default:
-                (var read, var write) = Pipe();
-                parent = read;
-                _childPipeEnds.Add(write);
-                if (target.Kind == OutputTarget.TargetKind.Capture) _capturedWriteEnds.Add(write);
-                return write;
-        }
-    }
+    protected override int OpenNull(StandardStream stream) => NullDevice.Fd;
 
-    private int OpenFile(string path, FileMode mode, FileAccess access)
+    // Into an inherited stdout: the host's descriptor 1, which the child then has as its 2 too.
+    protected override int MergedStderr(int stdout) => stdout >= 0 ? stdout : 1;
+
+    protected override int OpenFile(string path, FileMode mode)
     {
-        var handle = File.OpenHandle(path, mode, access, FileShare.ReadWrite | FileShare.Delete);
+        var handle = File.OpenHandle(path, mode, mode == FileMode.Open ? FileAccess.Read : FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         _files.Add(handle);
         return (int)handle.DangerousGetHandle();
     }
 
-    private (int Read, int Write) Pipe()
+    protected override int Pipe(StandardStream stream, bool capturedOnly)
     {
         var fds = stackalloc int[2];
         if (Libc.CloexecPipe(fds) != 0) throw Libc.Failure("creating a pipe");
-        return (fds[0], fds[1]);
+        var (read, write) = (fds[0], fds[1]);
+        if (stream == StandardStream.Input)
+        {
+            StdinParent = write;
+            _childPipeEnds.Add(read);
+            return read;
+        }
+        if (stream == StandardStream.Output) StdoutParent = read;
+        else StderrParent = read;
+        _childPipeEnds.Add(write);
+        if (capturedOnly) _capturedWriteEnds.Add(write);
+        return write;
     }
 }
