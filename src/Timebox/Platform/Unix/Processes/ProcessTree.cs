@@ -328,10 +328,15 @@ internal sealed class ProcessTree : IDisposable
             // Complete when nothing at all was created between the cursor read before the list was read and now, or when
             // this round found nothing new: with every process found stopped, nothing can have been created unseen. A
             // window is only good if the cursor did not wrap during the read (new processes would then have small pids).
+            // The mark the fast paths trust is the cursor before the read unless the read was quiet: a survey stops
+            // nothing, so what a found process forked during the read is unseen, and its pid lies above that cursor
+            // (marked with the cursor after, such a process, ignoring TERM, was left to the group's SIGKILL and not
+            // counted as forcefully killed: 1 to 3 runs in 100 of a test, under load).
             var after = PidCursor.Read();
             var windowHeld = lowest is null || (after is not null && after >= cursor);
             var quiet = after is not null && after == cursor;
-            pending.RemoveAll(search => windowHeld && (quiet || search.FreshCount == 0) && search.Complete(after));
+            var mark = quiet ? after : cursor;
+            pending.RemoveAll(search => windowHeld && (quiet || search.FreshCount == 0) && search.Complete(mark));
             cursor = after;
         }
         foreach (var search in pending) search.GiveUp(freeze);
