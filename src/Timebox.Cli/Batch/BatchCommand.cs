@@ -10,7 +10,13 @@ internal static class BatchCommand
 {
     private const int SomeFailedStatus = 1;
 
-    public static int Run(string[] args, InheritedSignals inherited)
+    /// <param name="args">The arguments after "batch".</param>
+    /// <param name="inherited">The signal state timebox started with.</param>
+    /// <param name="distributed">
+    /// Runs a batch with --storage in this process (timebox-distributed passes it); when null, such a batch execs
+    /// timebox-distributed (<see cref="DistributedHost"/>).
+    /// </param>
+    public static int Run(string[] args, InheritedSignals inherited, Func<BatchSettings, int>? distributed = null)
     {
         BatchSettings settings;
         try
@@ -24,51 +30,17 @@ internal static class BatchCommand
             Descriptors.WriteAll(2, "Try 'timebox batch --help' for more information.\n"u8);
             return Cli.FailedStatus;
         }
+        if (settings.Storage is not null) return distributed?.Invoke(settings) ?? DistributedHost.Exec();
         return RunAsync(settings, inherited).GetAwaiter().GetResult();
     }
 
     private static async Task<int> RunAsync(BatchSettings settings, InheritedSignals inherited)
     {
-        byte[] content;
-        try
-        {
-            content = settings.JobsPath == "-" ? ReadStandardInput() : File.ReadAllBytes(settings.JobsPath);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            Messages.Error($"batch: cannot read jobs {Quoting.Quote(settings.JobsPath)}: {SystemError.Words(exception, settings.JobsPath)}");
-            return Cli.FailedStatus;
-        }
-        var (jobs, malformed) = JobFile.Parse(content);
-        var jobsName = settings.JobsPath == "-" ? "stdin" : settings.JobsPath;
-        foreach (var line in malformed) Messages.Error($"{jobsName}:{TextFormat.Number(line.Line)}: {line.Reason}{(settings.Strict ? "" : "; line skipped")}");
-        if (settings.Strict && malformed.Count > 0)
-        {
-            Messages.Error($"batch: {TextFormat.Number(malformed.Count)} bad lines in {Quoting.Quote(jobsName)}: nothing run (--strict)");
-            return Cli.FailedStatus;
-        }
-
-        var resultsPath = settings.EffectiveResultsPath;
-        ResultsFile results;
-        try
-        {
-            results = ResultsFile.Open(resultsPath);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            Messages.Error($"batch: cannot open results {Quoting.Quote(resultsPath)}: {SystemError.Words(exception, resultsPath)}");
-            return Cli.FailedStatus;
-        }
-        using var resultsFile = results;
-        if (results.DroppedPartialLine) Messages.Error($"batch: {Quoting.Quote(resultsPath)} ended with an incomplete line (a run was killed while writing it): removed");
-        var orphans = settings.OutputDirectory is null ? OrphanedOutputs.Remove(settings.EffectiveOutputDirectory, results.OutputFileNames) : 0;
-        if (orphans > 0)
-            Messages.Error($"batch: removed {TextFormat.Number(orphans)} output files of {Quoting.Quote(settings.EffectiveOutputDirectory)} that no result line refers to (a run was killed while saving them)");
-        if (results.UnreadableLines > 0) Messages.Error($"batch: {Quoting.Quote(resultsPath)}: {TextFormat.Number(results.UnreadableLines)} lines are not result lines: ignored");
-
-        ReportFile? html = null;
-        if (settings.HtmlPath is { } htmlPath && (html = ReportFile.Prepare(htmlPath, "batch: cannot write HTML report")) is null) return Cli.FailedStatus;
-        using var htmlFile = html;
+        if (ReadJobs(settings) is not { } read) return Cli.FailedStatus;
+        var (jobs, malformed, jobsName) = read;
+        if (BatchFiles.Open(settings) is not { } files) return Cli.FailedStatus;
+        using var opened = files;
+        var results = files.Results;
 
         var (toRun, alreadyDone, alreadyFailed) = ResumePlan.Make(jobs, results.Recorded, settings);
         var runner = new BatchRunner(new BatchOptions
@@ -82,7 +54,7 @@ internal static class BatchCommand
         var tally = new BatchTally(toRun.Count, alreadyDone, malformed.Count, settings.Parallelism);
         var allSucceeded = alreadyFailed == 0 && malformed.Count == 0;
         var failedStatus = 0;
-        using (var view = ProgressView.Create(settings.Progress, tally, runner))
+        using (var view = ProgressView.Create(settings.Progress, tally, () => runner.Running))
         using (var signals = new BatchSignals(inherited,
             first: _ =>
             {
@@ -125,16 +97,40 @@ internal static class BatchCommand
                 failedStatus = Cli.FailedStatus;
             }
             view.End();
-            Terminal.Write(SummaryTable.Render(tally, resultsPath, view.UsesColor));
-
-            if (htmlFile is not null && !htmlFile.Write(System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(tally, jobsName, resultsPath))))
-                failedStatus = Cli.FailedStatus;
+            if (!files.Finish(tally, jobsName, view.UsesColor)) failedStatus = Cli.FailedStatus;
 
             if (signals.First is var signal and > 0) return 128 + signal;
             if (failedStatus != 0) return failedStatus;
             if (runner.StopReason == BatchStopReason.TimedOut) return Cli.TimedOutStatus;
             return allSucceeded && runner.StopReason == BatchStopReason.None ? 0 : SomeFailedStatus;
         }
+    }
+
+    /// <summary>
+    /// The jobs of the job file (or stdin), its malformed lines reported on stderr; null when it cannot be read, or when
+    /// --strict refuses it (said on stderr too).
+    /// </summary>
+    public static (List<JobLine> Jobs, List<MalformedLine> Malformed, string JobsName)? ReadJobs(BatchSettings settings)
+    {
+        byte[] content;
+        try
+        {
+            content = settings.JobsPath == "-" ? ReadStandardInput() : File.ReadAllBytes(settings.JobsPath);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Messages.Error($"batch: cannot read jobs {Quoting.Quote(settings.JobsPath)}: {SystemError.Words(exception, settings.JobsPath)}");
+            return null;
+        }
+        var (jobs, malformed) = JobFile.Parse(content);
+        var jobsName = settings.JobsPath == "-" ? "stdin" : settings.JobsPath;
+        foreach (var line in malformed) Messages.Error($"{jobsName}:{TextFormat.Number(line.Line)}: {line.Reason}{(settings.Strict ? "" : "; line skipped")}");
+        if (settings.Strict && malformed.Count > 0)
+        {
+            Messages.Error($"batch: {TextFormat.Number(malformed.Count)} bad lines in {Quoting.Quote(jobsName)}: nothing run (--strict)");
+            return null;
+        }
+        return (jobs, malformed, jobsName);
     }
 
     /// <summary>

@@ -79,15 +79,17 @@ internal sealed class BatchTally
     };
 
     /// <summary>Counts an attempt; returns its record.</summary>
-    public AttemptRecord Add(BatchResult attempt)
+    public AttemptRecord Add(BatchResult attempt) =>
+        Add(new AttemptRecord(attempt.Job.Id, attempt.Attempt, attempt.Slot, ClassOf(attempt), attempt.StartedAt, attempt.Duration,
+            StatusOf(attempt), attempt.Job.Command.ToString(), attempt.WillRetry));
+
+    /// <summary>Counts an attempt known by its record (a distributed batch's, read back from its result line).</summary>
+    public AttemptRecord Add(AttemptRecord record)
     {
-        var command = attempt.Job.Command;
-        var record = new AttemptRecord(attempt.Job.Id, attempt.Attempt, attempt.Slot, ClassOf(attempt), attempt.StartedAt, attempt.Duration,
-            StatusOf(attempt), command.ToString(), attempt.WillRetry);
         lock (_gate)
         {
             _attempts.Add(record);
-            if (attempt.WillRetry)
+            if (record.WillRetry)
             {
                 _retries++;
                 return record;

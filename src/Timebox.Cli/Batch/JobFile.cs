@@ -4,8 +4,8 @@ using System.Text.Json;
 
 namespace Timebox.Cli;
 
-/// <summary>One job of a job file: its line number, its id and the command built from its fields.</summary>
-internal sealed record JobLine(int Line, string Id, Command Command);
+/// <summary>One job of a job file: its line number, its id, the command built from its fields, and the line itself (what a distributed batch sends its workers).</summary>
+internal sealed record JobLine(int Line, string Id, Command Command, string Text);
 
 /// <summary>A line of a job file that is not a job, and why.</summary>
 internal sealed record MalformedLine(int Line, string Reason);
@@ -156,7 +156,7 @@ internal static class JobFile
         // Captured whole (large output spills to an unnamed temporary file, then is copied to the output directory), and
         // killed with timebox: a batch killed even by SIGKILL leaves none of its jobs running.
         command = command.WithSpill(SpillThreshold).WithKillOnParentExit();
-        return new JobLine(line, id, command);
+        return new JobLine(line, id, command, System.Text.Encoding.UTF8.GetString(text.Span));
     }
 
     private static string String(JsonElement element, string name) =>

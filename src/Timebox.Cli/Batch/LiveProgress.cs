@@ -14,17 +14,17 @@ internal sealed class LiveProgress : ProgressView
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
 
     private readonly BatchTally _tally;
-    private readonly BatchRunner _runner;
+    private readonly Func<IReadOnlyList<RunningBatchJob>> _running;
     private readonly Lock _gate = new();
     private readonly List<string> _pending = [];
     private readonly Timer _timer;
     private int _drawnLines;
     private bool _ended, _broken;
 
-    public LiveProgress(BatchTally tally, BatchRunner runner)
+    public LiveProgress(BatchTally tally, Func<IReadOnlyList<RunningBatchJob>> running)
     {
         _tally = tally;
-        _runner = runner;
+        _running = running;
         Terminal.Write("\u001b[?25l");
         _timer = new Timer(_ => Draw(), null, TimeSpan.Zero, Period);
     }
@@ -113,7 +113,7 @@ internal sealed class LiveProgress : ProgressView
         if (_tally.Retries > 0 && visible + 12 < width) counts.Append("retries ").Append(_tally.Retries);
         lines.Add(counts.ToString());
 
-        var running = _runner.Running;
+        var running = _running();
         lines.Add(Cut($"running {TextFormat.Number(running.Count)} of {TextFormat.Number(_tally.Parallelism)}" + (running.Count > 0 ? ", slowest:" : ""), width));
         foreach (var job in running.Take(SlowestShown))
         {

@@ -6,12 +6,15 @@ namespace Timebox.Cli;
 /// </summary>
 internal abstract class ProgressView : IDisposable
 {
-    public static ProgressView Create(ProgressMode mode, BatchTally tally, BatchRunner runner) => mode switch
+    /// <param name="mode">How to show it.</param>
+    /// <param name="tally">What ended so far.</param>
+    /// <param name="running">The attempts in flight now, longest-running first (the live view lists the slowest).</param>
+    public static ProgressView Create(ProgressMode mode, BatchTally tally, Func<IReadOnlyList<RunningBatchJob>> running) => mode switch
     {
         ProgressMode.None => new SilentProgress(),
-        ProgressMode.Live => new LiveProgress(tally, runner),
+        ProgressMode.Live => new LiveProgress(tally, running),
         ProgressMode.Plain => new PlainProgress(tally),
-        _ => Terminal.StdoutIsTerminal ? new LiveProgress(tally, runner) : new PlainProgress(tally),
+        _ => Terminal.StdoutIsTerminal ? new LiveProgress(tally, running) : new PlainProgress(tally),
     };
 
     /// <summary>True when the view draws with ANSI colors (then the summary table may too).</summary>
