@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the release packages in OUTDIR (default artifacts/packages): Timebox (the library, with the spawn shim for
-# linux-x64 and linux-arm64), Timebox.Cli (the .NET tool's package, which points to the others), and one tool package
+# linux-x64 and linux-arm64), Timebox.Hangfire (distributed batches), Timebox.Cli (the .NET tool's package, which points to the others), and one tool package
 # per RID: Timebox.Cli.linux-x64 and .linux-arm64 (NativeAOT) and Timebox.Cli.any (framework-dependent). Each comes
 # with its .snupkg. Further arguments choose which RID packages to make (default: every one the project lists).
 # Builds from scratch in a temporary artifacts directory, so it neither uses nor disturbs the tree's bin/ and obj/.
@@ -30,6 +30,7 @@ trap 'rm -rf "$artifacts"' EXIT
 pack() { dotnet pack "$@" -c Release -o "$out" --artifacts-path "$artifacts" -p:TreatWarningsAsErrors=true -nologo -v:q; }
 mkdir -p "$out"
 pack src/Timebox/Timebox.csproj
+pack src/Timebox.Hangfire/Timebox.Hangfire.csproj
 pack "$cli"
 for rid in "${rids[@]}"; do
   pack "$cli" -r "$rid"

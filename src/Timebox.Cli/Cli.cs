@@ -20,6 +20,7 @@ namespace Timebox.Cli
             // argument the word is free to name the subcommand. A command called batch runs as always: `timebox 5 batch`.
             if (args.Length > 0 && args[0] == "batch")
                 return BatchHost.InProcess ? BatchCommand.Run(args.AsSpan(1).ToArray(), inherited) : BatchHost.Exec();
+            if (args.Length > 0 && args[0] == "worker") return DistributedHost.Exec();
             OpenFilesLimit.RaiseIfLow();
             CliOptions options;
             try

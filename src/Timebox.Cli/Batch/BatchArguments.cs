@@ -25,18 +25,39 @@ internal static class BatchArguments
     private static readonly OptionSpec BatchTimeout = new("batch-timeout", null, TakesValue: true);
     private static readonly OptionSpec Progress = new("progress", null, TakesValue: true);
     private static readonly OptionSpec Help = new("help", null, TakesValue: false);
+    private static readonly OptionSpec Storage = new("storage", null, TakesValue: true);
+    private static readonly OptionSpec Queue = new("queue", null, TakesValue: true);
+    private static readonly OptionSpec NoWait = new("no-wait", null, TakesValue: false);
+    private static readonly OptionSpec Collect = new("collect", null, TakesValue: true);
+    private static readonly OptionSpec BatchId = new("batch-id", null, TakesValue: true);
 
-    private static readonly OptionSpec[] All = [Jobs, Results, Html, OutputDir, InlineLimit, Retries, RetryOn, FailFast, Strict, BatchTimeout, Progress, Help];
+    private static readonly OptionSpec[] All =
+        [Jobs, Results, Html, OutputDir, InlineLimit, Retries, RetryOn, FailFast, Strict, BatchTimeout, Progress, Help, Storage, Queue, NoWait, Collect, BatchId];
+
+    /// <summary>The options that only the distributed mode takes, and those it refuses (with why).</summary>
+    private static readonly OptionSpec[] DistributedOnly = [Queue, NoWait, Collect, BatchId];
+    private static readonly (OptionSpec Option, string Why)[] LocalOnly =
+    [
+        (Jobs, "each worker's --slots sets how many jobs run at once"),
+        (FailFast, "the workers run every job of the batch"),
+        (BatchTimeout, "each job has its own timeout on its worker"),
+        (OutputDir, "output beyond --inline-limit stays on the worker that ran the job, in its own --output-dir"),
+    ];
 
     public static Request Parse(IReadOnlyList<string> args, out BatchSettings settings)
     {
         var parsed = new BatchSettings();
         var help = false;
+        var given = new HashSet<OptionSpec>();
         var operands = new List<string>();
         var rest = args.ToList();
         while (rest.Count > 0)
         {
-            var first = GnuOptionParser.Parse(rest, All, (option, value) => Apply(parsed, option, value!, ref help));
+            var first = GnuOptionParser.Parse(rest, All, (option, value) =>
+            {
+                given.Add(option);
+                Apply(parsed, option, value!, ref help);
+            });
             if (help) break;
             if (first >= rest.Count) break;
             // "--" ends the options: everything after it is an operand.
@@ -50,11 +71,31 @@ internal static class BatchArguments
         }
         settings = parsed;
         if (help) return Request.Help;
+        CheckMode(parsed, given);
+        if (parsed.CollectId is { } collected)
+        {
+            if (operands.Count > 0) throw new UsageException($"batch: --collect takes no job file (the batch's jobs are in the storage): extra operand {Quoting.Quote(operands[0])}");
+            parsed.ResultsPath ??= collected + ".results.jsonl";
+            return Request.Run;
+        }
         if (operands.Count == 0) throw new UsageException("batch: missing job file operand");
         if (operands.Count > 1) throw new UsageException($"batch: extra operand {Quoting.Quote(operands[1])}");
         parsed.JobsPath = operands[0];
         if (parsed.JobsPath == "-" && parsed.ResultsPath is null) throw new UsageException("batch: reading jobs from standard input needs --results");
         return Request.Run;
+    }
+
+    /// <summary>Refuses options that the mode (local, or distributed with --storage) does not take, saying why.</summary>
+    private static void CheckMode(BatchSettings settings, HashSet<OptionSpec> given)
+    {
+        if (settings.Storage is null)
+        {
+            foreach (var option in DistributedOnly)
+                if (given.Contains(option)) throw new UsageException($"batch: --{option.LongName} needs --storage (the distributed mode)");
+            return;
+        }
+        foreach (var (option, why) in LocalOnly)
+            if (given.Contains(option)) throw new UsageException($"batch: --{option.LongName} does not apply with --storage: {why}");
     }
 
     private static void Apply(BatchSettings settings, OptionSpec option, string value, ref bool help)
@@ -70,6 +111,11 @@ internal static class BatchArguments
         else if (option == FailFast) settings.FailFast = true;
         else if (option == Strict) settings.Strict = true;
         else if (option == BatchTimeout) settings.BatchTimeout = DurationParser.Parse(value);
+        else if (option == Storage) settings.Storage = NonEmpty(value, "storage connection string");
+        else if (option == Queue) settings.Queue = Name(value, "queue name", QueueCharacter, "lowercase letters, digits, '_' and '-'");
+        else if (option == NoWait) settings.NoWait = true;
+        else if (option == Collect) settings.CollectId = Name(value, "batch id", BatchIdCharacter, "letters, digits, '.', '_' and '-'");
+        else if (option == BatchId) settings.BatchId = Name(value, "batch id", BatchIdCharacter, "letters, digits, '.', '_' and '-'");
         else if (option == Progress)
         {
             settings.Progress = value switch
@@ -89,6 +135,16 @@ internal static class BatchArguments
             throw new UsageException($"batch: invalid {what} {Quoting.Quote(value)}");
         return number;
     }
+
+    /// <summary>Hangfire's own rule for queue names.</summary>
+    private static bool QueueCharacter(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-';
+
+    private static bool BatchIdCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
+
+    private static string Name(string value, string what, Func<char, bool> allowed, string rule) =>
+        value.Length is > 0 and <= 100 && value.All(allowed) && value[0] != '.'
+            ? value
+            : throw new UsageException($"batch: invalid {what} {Quoting.Quote(value)} (1 to 100 of {rule})");
 
     private static string NonEmpty(string value, string what) =>
         value.Length > 0 ? value : throw new UsageException($"batch: invalid {what} ''");

@@ -8,6 +8,7 @@ namespace Timebox.Cli;
 /// Where `timebox batch` runs. The native timebox binary leaves the batch code out (its publish sets the switch to
 /// false, so the compiler drops it: see Timebox.Cli.csproj) and execs timebox-batch from its own directory instead,
 /// with the same arguments. Everywhere else (timebox-batch itself, the JIT build, the .NET tool) it runs in process.
+/// The distributed mode (`timebox worker`, `timebox batch --storage`) always runs in its own binary, see <see cref="DistributedHost"/>.
 /// </summary>
 internal static unsafe partial class BatchHost
 {
@@ -20,14 +21,18 @@ internal static unsafe partial class BatchHost
     [LibraryImport("libc", SetLastError = true)]
     private static partial int execv(byte* path, byte** argv);
 
+    /// <summary>Replaces this process with timebox-batch (see <see cref="ExecSibling"/>).</summary>
+    public static int Exec() => ExecSibling(BinaryName, "batch");
+
     /// <summary>
-    /// Replaces this process with timebox-batch, passing the arguments exactly as they came (read from
-    /// /proc/self/cmdline, so bytes that are not UTF-8 survive). Returns only when that fails, with status 125.
+    /// Replaces this process with the binary at <paramref name="relativePath"/> from this binary's directory, passing the
+    /// arguments exactly as they came (read from /proc/self/cmdline, so bytes that are not UTF-8 survive). Returns only
+    /// when that fails, with status 125, having said so as "<paramref name="mode"/>: cannot run PATH: REASON".
     /// </summary>
-    public static int Exec()
+    public static int ExecSibling(string relativePath, string mode)
     {
         var directory = Path.GetDirectoryName(Environment.ProcessPath) ?? ".";
-        var path = Path.Combine(directory, BinaryName);
+        var path = Path.Combine(directory, relativePath);
         var arguments = Split(File.ReadAllBytes("/proc/self/cmdline").AsSpan().TrimEnd((byte)0).ToArray());
         arguments[0] = Encoding.UTF8.GetBytes(path);
         var handles = new List<GCHandle>();
@@ -48,7 +53,7 @@ internal static unsafe partial class BatchHost
         {
             foreach (var handle in handles) handle.Free();
         }
-        Messages.Error($"batch: cannot run {Quoting.Quote(path)}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        Messages.Error($"{mode}: cannot run {Quoting.Quote(path)}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         return Cli.FailedStatus;
     }
 

@@ -37,6 +37,21 @@ internal sealed class BatchSettings
 
     public ProgressMode Progress { get; set; } = ProgressMode.Auto;
 
+    /// <summary>The Hangfire storage (a PostgreSQL connection string) of the distributed mode; null to run here.</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>The Hangfire queue the distributed batch's jobs go to (workers listen to theirs with --queue).</summary>
+    public string Queue { get; set; } = "default";
+
+    /// <summary>Enqueue (or, with --collect, gather what is there) and exit without waiting for the workers.</summary>
+    public bool NoWait { get; set; }
+
+    /// <summary>--collect: the batch whose results to gather (no job file then).</summary>
+    public string? CollectId { get; set; }
+
+    /// <summary>--batch-id: the distributed batch's id, instead of one derived from the job file and the results file.</summary>
+    public string? BatchId { get; set; }
+
     /// <summary>The results file: --results, or JOBS with its .jsonl (or other) extension replaced by .results.jsonl.</summary>
     public string EffectiveResultsPath => ResultsPath ?? DefaultSibling(JobsPath, ".results.jsonl");
 

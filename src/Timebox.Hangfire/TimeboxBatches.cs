@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
+using Hangfire.Storage;
+
+namespace Timebox.Hangfire;
+
+/// <summary>
+/// Enqueues the jobs of a distributed batch into a Hangfire storage and reads their results back: the client side of
+/// `timebox batch --storage`, for a .NET service of one's own. Any Hangfire server whose storage is the same and which
+/// listens to the batch's queue runs them (`timebox worker`, or a service that hosts a Hangfire server with
+/// <see cref="TimeboxJobActivator"/> or its own dependency injection).
+/// </summary>
+public static class TimeboxBatches
+{
+    /// <summary>The Hangfire states in which a job will still run (or is running): such a job is not enqueued again.</summary>
+    private static readonly string[] AliveStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
+
+    private const int HashChunk = 500;
+
+    /// <summary>
+    /// Records the batch (its options and job lines, for <see cref="GetJobs"/>) and enqueues each job that has neither a
+    /// result in the batch nor a Hangfire job that is still enqueued, scheduled or running: enqueueing the same batch
+    /// again resumes it and never runs a finished job again.
+    /// </summary>
+    /// <param name="storage">The Hangfire storage the workers use.</param>
+    /// <param name="batchId">The batch's id (letters, digits, '.', '_', '-').</param>
+    /// <param name="jobs">Its jobs; ids must be unique.</param>
+    /// <param name="options">How they run.</param>
+    /// <exception cref="ArgumentException">Two jobs share an id.</exception>
+    public static TimeboxEnqueueSummary Enqueue(JobStorage storage, string batchId, IEnumerable<TimeboxBatchJob> jobs, TimeboxBatchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(options);
+        var all = jobs.ToList();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var job in all)
+            if (!ids.Add(job.Id)) throw new ArgumentException($"two jobs have the id {job.Id}", nameof(jobs));
+
+        using var connection = storage.GetConnection();
+        SetInChunks(connection, BatchKeys.Meta(batchId),
+        [
+            new("queue", options.Queue),
+            new("retries", options.Retries.ToString(CultureInfo.InvariantCulture)),
+            new("retry_on", string.Join(',', options.RetryOn)),
+            new("inline_limit", options.InlineLimit.ToString(CultureInfo.InvariantCulture)),
+            new("created_at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
+        ]);
+        SetInChunks(connection, BatchKeys.Jobs(batchId), all.Select(job => new KeyValuePair<string, string>(job.Id, job.JobLine)));
+
+        var results = connection.GetAllEntriesFromHash(BatchKeys.Results(batchId)) ?? [];
+        var enqueued = connection.GetAllEntriesFromHash(BatchKeys.Enqueued(batchId)) ?? [];
+        var toEnqueue = new List<TimeboxBatchJob>();
+        int done = 0, queued = 0;
+        foreach (var job in all)
+        {
+            if (results.ContainsKey(job.Id)) done++;
+            else if (enqueued.TryGetValue(job.Id, out var hangfireId) && IsAlive(connection, hangfireId)) queued++;
+            else toEnqueue.Add(job);
+        }
+
+        // One transaction per Hangfire job: a few run at once, as the storage's connection pool allows.
+        var client = new BackgroundJobClient(storage);
+        var created = new ConcurrentBag<KeyValuePair<string, string>>();
+        try
+        {
+            Parallel.ForEach(toEnqueue, new ParallelOptions { MaxDegreeOfParallelism = 8 }, job =>
+            {
+                var id = client.Create(
+                    Job.FromExpression<TimeboxJob>(run => run.RunAsync(batchId, job.Id, job.JobLine, job.FirstAttempt, options, null, CancellationToken.None)),
+                    new EnqueuedState(options.Queue));
+                created.Add(new KeyValuePair<string, string>(job.Id, id));
+            });
+        }
+        finally
+        {
+            // Whatever was created is recorded, so that a rerun after a failure part way enqueues only the rest.
+            SetInChunks(connection, BatchKeys.Enqueued(batchId), created);
+        }
+        return new TimeboxEnqueueSummary(toEnqueue.Count, queued, done);
+    }
+
+    /// <summary>The results the batch holds: job id → its result lines (one per attempt, each ending with a newline, in the results schema).</summary>
+    public static IReadOnlyDictionary<string, string> GetResults(JobStorage storage, string batchId) => Hash(storage, BatchKeys.Results(batchId));
+
+    /// <summary>The batch's jobs as they were enqueued: job id → its job-file line (empty for a batch the storage does not know).</summary>
+    public static IReadOnlyDictionary<string, string> GetJobs(JobStorage storage, string batchId) => Hash(storage, BatchKeys.Jobs(batchId));
+
+    /// <summary>How many results the batch holds (a cheap poll, where the storage can count).</summary>
+    internal static long CountResults(IStorageConnection connection, string batchId) =>
+        connection is JobStorageConnection counting ? counting.GetHashCount(BatchKeys.Results(batchId)) : (connection.GetAllEntriesFromHash(BatchKeys.Results(batchId))?.Count ?? 0);
+
+    /// <summary>The Hangfire job enqueued for each job id.</summary>
+    internal static Dictionary<string, string> Enqueued(IStorageConnection connection, string batchId) =>
+        connection.GetAllEntriesFromHash(BatchKeys.Enqueued(batchId)) ?? [];
+
+    /// <summary>The state of a Hangfire job, with its reason (a failure's exception), or null when the storage has no such job.</summary>
+    internal static StateData? StateOf(IStorageConnection connection, string hangfireId) => connection.GetStateData(hangfireId);
+
+    internal static bool IsAlive(string? stateName) => stateName is not null && AliveStates.Contains(stateName, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Lets a complete batch's records expire after <paramref name="keep"/> (the storage's expiration manager removes them).</summary>
+    internal static void Expire(IStorageConnection connection, string batchId, TimeSpan keep)
+    {
+        using var transaction = connection.CreateWriteTransaction();
+        if (transaction is not JobStorageTransaction expiring) return;
+        foreach (var key in new[] { BatchKeys.Meta(batchId), BatchKeys.Jobs(batchId), BatchKeys.Enqueued(batchId), BatchKeys.Results(batchId) })
+            expiring.ExpireHash(key, keep);
+        transaction.Commit();
+    }
+
+    private static bool IsAlive(IStorageConnection connection, string hangfireId) => IsAlive(StateOf(connection, hangfireId)?.Name);
+
+    private static Dictionary<string, string> Hash(JobStorage storage, string key)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        using var connection = storage.GetConnection();
+        return connection.GetAllEntriesFromHash(key) ?? [];
+    }
+
+    private static void SetInChunks(IStorageConnection connection, string key, IEnumerable<KeyValuePair<string, string>> entries)
+    {
+        foreach (var chunk in entries.Chunk(HashChunk)) connection.SetRangeInHash(key, chunk);
+    }
+}
