@@ -58,7 +58,7 @@ free_port() {
 }
 
 start() {
-  local dir=$1 bin port attempt log logged
+  local dir=$1 bin port attempt log logged output
   bin=$(server_bin) || { require_debian_packages "/usr/lib/postgresql/*/bin/initdb:postgresql" && bin=$(server_bin); } ||
     fail "no PostgreSQL server found under /usr/lib/postgresql/*/bin"
   mkdir -p "$dir" || fail "cannot make $dir"
@@ -71,11 +71,10 @@ start() {
     fail "$dir already holds a running server (pid $(pid_file_line "$dir" 1), port $(pid_file_line "$dir" 4)): stop it first with: bash $0 stop $dir"
   fi
   if [ ! -e "$dir/PG_VERSION" ]; then
-    local output
     output=$(as_owner "$bin/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --no-locale 2>&1) ||
       fail "initdb failed in $dir:"$'\n'"$output"
     # Settings for a throwaway test cluster: no durability (fsync, synchronous commit and full page writes off make
-    # it much faster, and a crash loses data nobody keeps), no logging collector, sockets only where we say.
+    # it much faster, and a crash loses data nobody keeps); TCP on loopback only, and the socket in DIR, not /var/run.
     cat >> "$dir/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
@@ -92,7 +91,7 @@ EOF
     port=$(free_port)
     logged=$(stat -c %s "$log" 2>/dev/null || echo 0)
     # -w waits until the server accepts connections or its postmaster has exited.
-    if as_owner "$bin/pg_ctl" start -D "$dir" -l "$log" -o "-p $port" -w -t 60 >/dev/null 2>&1; then
+    if output=$(as_owner "$bin/pg_ctl" start -D "$dir" -l "$log" -o "-p $port" -w -t 60 2>&1); then
       "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 30 ||
         { stop "$dir" >/dev/null 2>&1; fail "the server in $dir started but does not answer on 127.0.0.1:$port"; }
       echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
@@ -102,7 +101,7 @@ EOF
     server_running "$dir" && stop "$dir" >/dev/null 2>&1
     tail -c +$((logged + 1)) "$log" 2>/dev/null | grep -q "Address already in use" || break
   done
-  fail "the server in $dir did not start; the end of $log:"$'\n'"$(tail -n 20 "$log" 2>/dev/null)"
+  fail "the server in $dir did not start:"$'\n'"$output"$'\n'"The end of $log:"$'\n'"$(tail -n 20 "$log" 2>/dev/null)"
 }
 
 stop() {
@@ -112,9 +111,9 @@ stop() {
   server_running "$dir" || { echo "$0: no server is running in $dir" >&2; return 0; }
   pid=$(pid_file_line "$dir" 1)
   output=$(as_owner "$bin/pg_ctl" stop -D "$dir" -m fast -w -t 60 2>&1) || {
-    # The fast shutdown did not finish in time: stop it hard rather than leave it running.
+    # Stop it hard rather than leave it running.
     as_owner "$bin/pg_ctl" stop -D "$dir" -m immediate -w -t 30 >/dev/null 2>&1
-    fail "the server in $dir did not stop in 60 s (stopped with -m immediate):"$'\n'"$output"
+    fail "the fast shutdown of the server in $dir failed (then stopped with -m immediate):"$'\n'"$output"
   }
   # pg_ctl returns once the pid file is gone, which the postmaster removes just before it exits: wait for the exit
   # (a zombie counts as gone: its parent, whoever that is now, reaps it).
