@@ -8,8 +8,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # /usr/bin/time: the usage tests compare with GNU time's report for the same workload. chromium: the HTML report of
 # `timebox batch` is checked in a headless browser. The arm64 cross gcc: the package test packs the library, whose
-# package carries the spawn shim for linux-arm64 too.
+# package carries the spawn shim for linux-arm64 too. postgresql (15 on Debian 12): the distributed tests start throwaway
+# servers of their own (build/postgres.sh), installed here once rather than by tests running side by side.
 require_debian_packages /usr/bin/time:time /usr/bin/chromium:chromium \
-  /usr/bin/aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross || exit 1
+  /usr/bin/aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross \
+  /usr/lib/postgresql/15/bin/initdb:postgresql || exit 1
 
 exec dotnet test Timebox.slnx -c Release "$@"
