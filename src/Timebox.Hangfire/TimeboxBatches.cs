@@ -18,8 +18,6 @@ public static class TimeboxBatches
     /// <summary>The Hangfire states in which a job will still run (or is running): such a job is not enqueued again.</summary>
     private static readonly string[] AliveStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
-    private const int HashChunk = 500;
-
     /// <summary>
     /// Records the batch (its options and job lines, for <see cref="GetJobs"/>) and enqueues each job that has neither a
     /// result in the batch nor a Hangfire job that is still enqueued, scheduled or running: enqueueing the same batch
@@ -42,7 +40,7 @@ public static class TimeboxBatches
             if (!ids.Add(job.Id)) throw new ArgumentException($"two jobs have the id {job.Id}", nameof(jobs));
 
         using var connection = storage.GetConnection();
-        SetInChunks(connection, BatchKeys.Meta(batchId),
+        HashWrites.Set(connection, BatchKeys.Meta(batchId),
         [
             new("queue", options.Queue),
             new("retries", options.Retries.ToString(CultureInfo.InvariantCulture)),
@@ -50,7 +48,7 @@ public static class TimeboxBatches
             new("inline_limit", options.InlineLimit.ToString(CultureInfo.InvariantCulture)),
             new("created_at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
         ]);
-        SetInChunks(connection, BatchKeys.Jobs(batchId), all.Select(job => new KeyValuePair<string, string>(job.Id, job.JobLine)));
+        HashWrites.Set(connection, BatchKeys.Jobs(batchId), all.Select(job => new KeyValuePair<string, string>(job.Id, job.JobLine)));
 
         var results = connection.GetAllEntriesFromHash(BatchKeys.Results(batchId)) ?? [];
         var enqueued = connection.GetAllEntriesFromHash(BatchKeys.Enqueued(batchId)) ?? [];
@@ -79,7 +77,7 @@ public static class TimeboxBatches
         finally
         {
             // Whatever was created is recorded, so that a rerun after a failure part way enqueues only the rest.
-            SetInChunks(connection, BatchKeys.Enqueued(batchId), created);
+            HashWrites.Set(connection, BatchKeys.Enqueued(batchId), created);
         }
         return new TimeboxEnqueueSummary(toEnqueue.Count, queued, done);
     }
@@ -120,10 +118,5 @@ public static class TimeboxBatches
         ArgumentNullException.ThrowIfNull(storage);
         using var connection = storage.GetConnection();
         return connection.GetAllEntriesFromHash(key) ?? [];
-    }
-
-    private static void SetInChunks(IStorageConnection connection, string key, IEnumerable<KeyValuePair<string, string>> entries)
-    {
-        foreach (var chunk in entries.Chunk(HashChunk)) connection.SetRangeInHash(key, chunk);
     }
 }

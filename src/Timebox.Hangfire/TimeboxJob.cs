@@ -89,7 +89,7 @@ public sealed class TimeboxJob
             connection.SetJobParameter(context.BackgroundJob.Id, "timebox_canceled", lines.ToString());
             throw new OperationCanceledException($"job {jobId} of batch {batchId} was canceled on worker {context.ServerId}: it will run again", cancellationToken);
         }
-        connection.SetRangeInHash(resultsKey, [new KeyValuePair<string, string>(jobId, lines.ToString())]);
+        HashWrites.Set(connection, resultsKey, [new KeyValuePair<string, string>(jobId, lines.ToString())]);
     }
 
     private static bool AlreadyRecorded(IStorageConnection connection, string resultsKey, string jobId) =>

@@ -137,6 +137,141 @@ public sealed class DistributedBatchTests(PostgresServer postgres, ITestOutputHe
         Assert.Equal("300", postgres.Query(database, "select count(*) from hangfire.job"));
         Assert.Equal("0", postgres.Query(database, "select count(*) from hangfire.lock"));
         Assert.Equal("300", postgres.Query(database, "select count(*) from hangfire.hash where key like 'timebox:batch:%:results'"));
+        // The kill did interrupt runs, and they ran again elsewhere: some Hangfire job was processing twice.
+        Assert.NotEqual("0", postgres.Query(database,
+            "select count(*) from (select jobid from hangfire.state where name = 'Processing' group by jobid having count(*) > 1) twice"));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_TERM_ends_its_run_and_requeues_the_job_which_another_worker_then_finishes()
+    {
+        var storage = postgres.CreateDatabase("graceful");
+        var database = DatabaseOf(storage);
+        _work.WriteJobs([BatchWorkspace.Job(("id", "long"), ("command", new[] { TestChild.Path, "sleep", "4000", "print", "done" }))]);
+        var first = StartWorker(storage, database, "--slots", "1");
+        using var batch = Timebox("batch", _work.Jobs, "--storage", storage, "--progress", "plain").Start();
+        WaitForLoggedProcesses(1);
+        var run = LoggedProcesses[0];
+
+        var clock = Stopwatch.StartNew();
+        first.Signal(Proc.SIGTERM);
+        var stopped = await first.WaitAsync();
+        Assert.Equal(0, stopped.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the worker took {clock.Elapsed} to stop");
+        Assert.False(Proc.IsSameAndAlive(run.Pid, run.StartTime), "the run outlived its stopped worker");
+        Assert.Contains("stopping: running jobs get their termination sequence", stopped.Stderr.Text, StringComparison.Ordinal);
+        // Back in the queue, not fetched; its canceled attempt is kept on the Hangfire job.
+        Assert.Equal("1", postgres.Query(database, "select count(*) from hangfire.jobqueue where fetchedat is null"));
+        Assert.Contains("\"outcome\":\"canceled\"", postgres.Query(database, "select value from hangfire.jobparameter where name = 'timebox_canceled'"), StringComparison.Ordinal);
+        Assert.False(batch.HasEnded);
+
+        var second = StartWorker(storage, database, "--slots", "1");
+        var finished = await batch.WaitAsync();
+        Assert.Equal(0, finished.ExitCode);
+        var line = Assert.Single(_work.ReadResults());
+        Assert.Equal("exited", Str(line, "outcome"));
+        Assert.Equal("done\n", Str(line, "stdout"));
+        second.Signal(Proc.SIGTERM);
+        Assert.Equal(0, (await second.WaitAsync()).ExitCode);
+    }
+
+    [Fact]
+    public async Task No_wait_enqueues_once_collect_gathers_later_and_a_rerun_never_runs_a_finished_job_again()
+    {
+        var storage = postgres.CreateDatabase("resume");
+        var database = DatabaseOf(storage);
+        _work.WriteJobs(Enumerable.Range(0, 20).Select(i => BatchWorkspace.Job(("id", $"job-{i}"), ("command", new[] { TestChild.Path, "print", $"out-{i}" }))));
+
+        var enqueued = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
+        Assert.Equal(0, enqueued.ExitCode);
+        Assert.Contains(": 20 jobs enqueued on queue 'default' (0 already queued, 0 already done on the workers)", enqueued.Stderr.Text, StringComparison.Ordinal);
+        var batchId = System.Text.RegularExpressions.Regex.Match(enqueued.Stderr.Text, "--collect ([0-9a-f]{16})").Groups[1].Value;
+        Assert.NotEmpty(batchId);
+
+        var again = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains($"batch {batchId}: 0 jobs enqueued on queue 'default' (20 already queued, 0 already done on the workers)", again.Stderr.Text, StringComparison.Ordinal);
+        Assert.Equal("20", postgres.Query(database, "select count(*) from hangfire.job"));
+
+        var worker = StartWorker(storage, database, "--slots", "4");
+        var collected = await Timebox("batch", "--collect", batchId, "--storage", storage, "--results", _work.Path("collected.jsonl"), "--progress", "none").RunAsync();
+        Assert.Equal(0, collected.ExitCode);
+        var collectedLines = File.ReadAllLines(_work.Path("collected.jsonl"));
+        Assert.Equal(20, collectedLines.Length);
+        Assert.Equal(20, LoggedProcesses.Count);
+
+        // The same command again: its own results file has nothing yet, the storage has all: gathered, none run.
+        var rerun = await Timebox("batch", _work.Jobs, "--storage", storage, "--progress", "none").RunAsync();
+        Assert.Equal(0, rerun.ExitCode);
+        Assert.Contains("0 jobs enqueued on queue 'default' (0 already queued, 20 already done on the workers)", rerun.Stderr.Text, StringComparison.Ordinal);
+        Assert.Equal(20, _work.ReadResults().Count);
+        Assert.Equal(20, LoggedProcesses.Count);
+        Assert.Equal(
+            collectedLines.Select(text => JsonDocument.Parse(text).RootElement).Select(line => $"{Str(line, "id")} {Str(line, "stdout")}").Order(),
+            _work.ReadResults().Select(line => $"{Str(line, "id")} {Str(line, "stdout")}").Order());
+
+        // Once more: the results file records every job, so nothing is enqueued and no line is added.
+        var done = await Timebox("batch", _work.Jobs, "--storage", storage, "--progress", "none").RunAsync();
+        Assert.Equal(0, done.ExitCode);
+        Assert.Equal(20, _work.ReadResults().Count);
+        Assert.Equal("20", postgres.Query(database, "select count(*) from hangfire.job"));
+        worker.Signal(Proc.SIGTERM);
+        Assert.Equal(0, (await worker.WaitAsync()).ExitCode);
+    }
+
+    [Fact]
+    public async Task The_dashboard_is_read_only_on_loopback_and_a_taken_address_is_refused()
+    {
+        var storage = postgres.CreateDatabase("dashboard");
+        var database = DatabaseOf(storage);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var taken = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var refused = await Timebox("worker", "--storage", storage, "--dashboard", $"http://127.0.0.1:{taken}").RunAsync();
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("worker: cannot serve the dashboard:", refused.Stderr.Text, StringComparison.Ordinal);
+        Assert.Contains("address already in use", refused.Stderr.Text, StringComparison.OrdinalIgnoreCase);
+        listener.Stop();
+
+        StartWorker(storage, database, "--dashboard", $"http://127.0.0.1:{taken}");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var root = await http.GetAsync(new Uri($"http://127.0.0.1:{taken}/"));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, root.StatusCode);
+        var page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{taken}/hangfire"));
+        Assert.Contains("Hangfire Dashboard", page, StringComparison.Ordinal);
+        var delete = await http.PostAsync(new Uri($"http://127.0.0.1:{taken}/hangfire/jobs/enqueued/delete"), new FormUrlEncodedContent([new("jobs[]", "1")]));
+        Assert.False(delete.IsSuccessStatusCode, $"a read-only dashboard took a delete: {delete.StatusCode}");
+    }
+
+    [Theory]
+    [InlineData("worker", "worker: missing --storage")]
+    [InlineData("worker --storage S --dashboard http://0.0.0.0:8080", "is not loopback: add --dashboard-public")]
+    [InlineData("worker --storage S --dashboard https://127.0.0.1:8080", "invalid dashboard address")]
+    [InlineData("worker --storage S --slots 0", "invalid number of slots")]
+    [InlineData("worker --storage S --queue Upper", "invalid queue name")]
+    [InlineData("worker --storage S extra", "worker: extra operand")]
+    [InlineData("batch JOBS --storage S -j 4", "--jobs does not apply with --storage")]
+    [InlineData("batch JOBS --storage S --fail-fast", "--fail-fast does not apply with --storage")]
+    [InlineData("batch JOBS --queue q", "--queue needs --storage")]
+    [InlineData("batch --collect abc", "--collect needs --storage")]
+    [InlineData("batch JOBS --collect abc --storage S", "--collect takes no job file")]
+    [InlineData("worker --storage Host=127.0.0.1;Port=1;Username=u;Timeout=5", "worker: cannot use the storage 127.0.0.1:1/u: Failed to connect to 127.0.0.1:1: Connection refused")]
+    [InlineData("batch JOBS --storage Host=127.0.0.1;Port=1;Username=u;Timeout=5", "batch: cannot use the storage 127.0.0.1:1/u: Failed to connect to 127.0.0.1:1: Connection refused")]
+    [InlineData("batch --collect nosuch --storage DB", "batch: the storage holds no batch 'nosuch'")]
+    public async Task Bad_options_and_storages_fail_with_125_and_say_why(string arguments, string message)
+    {
+        _work.WriteJobs([BatchWorkspace.Job(("command", new[] { "true" }))]);
+        var args = arguments.Split(' ').Select(arg => arg switch
+        {
+            "JOBS" => _work.Jobs,
+            "S" => "Host=127.0.0.1;Port=1;Username=u",
+            "DB" => postgres.CreateDatabase("errors"),
+            _ => arg,
+        }).ToArray();
+        var result = await Timebox(args).RunAsync();
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains(message, result.Stderr.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr.Text, StringComparison.Ordinal);
     }
 
     public new void Dispose()
