@@ -75,8 +75,10 @@ internal static class DistributedBatch
             view.End();
             var reportWritten = files.Finish(tally, jobsName, view.UsesColor);
             if (complete) gathering.Expire();
-            else if (gathering.Pending > 0)
-                Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Pending)} jobs have no result yet: they go on on the workers; gather them with: timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(files.ResultsPath)}");
+            else if (gathering.Lost > 0)
+                Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Lost)} jobs will not run (said above): run the same command again to enqueue them again");
+            if (gathering.Pending > gathering.Lost)
+                Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Pending - gathering.Lost)} jobs have no result yet: they go on on the workers; gather them with: timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(files.ResultsPath)}");
             var allSucceeded = alreadyFailed == 0 && malformed == 0 && complete && gathering.AllSucceeded;
             status = signals.First is var signal and > 0 ? 128 + signal
                 : gathering.WriteFailed || !reportWritten ? Cli.Cli.FailedStatus
@@ -126,6 +128,9 @@ internal static class DistributedBatch
         public ProgressView? View { get; set; }
 
         public int Pending => _pending.Count;
+
+        /// <summary>Jobs without a result that will not get one: their Hangfire job failed for good, was deleted, or was never made.</summary>
+        public int Lost => _reported.Count(_pending.ContainsKey);
 
         public bool AllSucceeded { get; private set; } = true;
 
@@ -216,19 +221,17 @@ internal static class DistributedBatch
             var lost = 0;
             foreach (var jobId in _pending.Keys)
             {
-                if (!enqueued.TryGetValue(jobId, out var hangfireId))
+                string why;
+                if (!enqueued.TryGetValue(jobId, out var hangfireId)) why = "it was never enqueued (its client stopped while enqueueing)";
+                else
                 {
-                    lost++;
-                    continue;
+                    var state = TimeboxBatches.StateOf(connection, hangfireId);
+                    if (TimeboxBatches.IsAlive(state?.Name) || state?.Name == SucceededState.StateName) continue;
+                    var reason = state?.Data is { } data && data.TryGetValue("ExceptionMessage", out var message) ? message : state?.Reason ?? "gone from the storage";
+                    why = $"Hangfire job {hangfireId} is {state?.Name?.ToLowerInvariant() ?? "missing"}: {reason}";
                 }
-                var state = TimeboxBatches.StateOf(connection, hangfireId);
-                if (TimeboxBatches.IsAlive(state?.Name) || state?.Name == SucceededState.StateName) continue;
                 lost++;
-                if (_reported.Add(jobId))
-                {
-                    var why = state?.Data is { } data && data.TryGetValue("ExceptionMessage", out var message) ? message : state?.Reason ?? "its Hangfire job is gone";
-                    View?.Notice($"batch: job {SummaryTable.Printable(jobId)} will not run: Hangfire job {hangfireId} is {state?.Name?.ToLowerInvariant() ?? "missing"}: {why}");
-                }
+                if (_reported.Add(jobId)) View?.Notice($"batch: job {SummaryTable.Printable(jobId)} will not run: {why}");
             }
             return lost;
         }
