@@ -10,13 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace Timebox.Distributed;
 
 /// <summary>
-/// Hangfire's dashboard for `timebox worker --dashboard URL`, served by Kestrel under /hangfire: read-only unless
+/// Hangfire's dashboard for `timebox worker --dashboard URL`, served by Kestrel at the URL itself: read-only unless
 /// --dashboard-writable, on loopback only unless --dashboard-public (which also lets any client in: the dashboard has
 /// no login, so put it behind something that has one).
 /// </summary>
 internal sealed class Dashboard : IDisposable
 {
-    private const string PathMatch = "/hangfire";
+    /// <summary>The whole site is the dashboard (Hangfire's links follow wherever it is mapped).</summary>
+    private const string PathMatch = "";
     private readonly WebApplication _app;
 
     private Dashboard(WebApplication app, string address)
@@ -36,7 +37,6 @@ internal sealed class Dashboard : IDisposable
         builder.WebHost.UseUrls(url.GetLeftPart(UriPartial.Authority));
         builder.Services.AddHangfire(configuration => configuration.UseStorage(storage));
         var app = builder.Build();
-        app.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Redirect(PathMatch));
         app.UseHangfireDashboard(PathMatch, new DashboardOptions
         {
             IsReadOnlyFunc = _ => !writable,

@@ -64,7 +64,7 @@ internal static class WorkerCommand
                 // A deleted Hangfire job's run gets its termination sequence within a second.
                 CancellationCheckInterval = TimeSpan.FromSeconds(1),
             }, storage);
-            Messages.Error($"worker {settings.Name}: running at most {TextFormat.Number(settings.Slots)} jobs at once from queue {string.Join(", ", settings.Queues)}" +
+            Messages.Error($"worker {settings.Name}: running at most {TextFormat.Number(settings.Slots)} {(settings.Slots == 1 ? "job" : "jobs")} at once from queue {string.Join(", ", settings.Queues)}" +
                 $" of {PostgresStorage.Describe(settings.Storage)}{(dashboard is null ? "" : $"; dashboard at {dashboard.Address}")}");
             stop.Wait();
             Messages.Error($"worker {settings.Name}: stopping: running jobs get their termination sequence and go back to the queue");

@@ -20,7 +20,7 @@ internal static class WorkerHelp
                                    worker after DURATION (default 30s)
               --poll-interval=DURATION  how often an idle worker looks for jobs (0.2s)
               --name=NAME        this worker's name (default: HOST:PID)
-              --dashboard=URL    serve Hangfire's dashboard at URL/hangfire, such as
+              --dashboard=URL    serve Hangfire's dashboard at URL, such as
                                    http://127.0.0.1:8080; read-only, loopback only
               --dashboard-writable  let the dashboard requeue and delete jobs
               --dashboard-public    serve it on a non-loopback address, to anyone

@@ -20,6 +20,7 @@ internal static class DistributedBatch
     private const int SomeFailedStatus = 1;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StateCheckInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RunningRefreshInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a complete batch's records stay in the storage (for --collect and reruns) before they expire.</summary>
     public static readonly TimeSpan KeepComplete = TimeSpan.FromDays(7);
@@ -145,6 +146,7 @@ internal static class DistributedBatch
             var seen = -1L;
             var lost = 0;
             var lastCheck = Stopwatch.GetTimestamp();
+            var lastRefresh = 0L;
             while (_pending.Count > lost && !WriteFailed)
             {
                 var count = TimeboxBatches.CountResults(connection, batchId);
@@ -158,8 +160,12 @@ internal static class DistributedBatch
                 if (Stopwatch.GetElapsedTime(lastCheck) >= StateCheckInterval)
                 {
                     lost = CountLost(connection);
-                    Volatile.Write(ref _running, RunningNow());
                     lastCheck = Stopwatch.GetTimestamp();
+                }
+                if (Stopwatch.GetElapsedTime(lastRefresh) >= RunningRefreshInterval)
+                {
+                    Volatile.Write(ref _running, RunningNow());
+                    lastRefresh = Stopwatch.GetTimestamp();
                 }
                 if (stop.WaitHandle.WaitOne(PollInterval)) break;
             }
