@@ -220,6 +220,35 @@ public sealed class DistributedBatchTests(PostgresServer postgres, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_job_whose_Hangfire_job_is_gone_is_named_and_the_same_command_enqueues_it_again()
+    {
+        var storage = postgres.CreateDatabase("lost");
+        var database = DatabaseOf(storage);
+        _work.WriteJobs(Enumerable.Range(0, 5).Select(i => BatchWorkspace.Job(("id", $"job-{i}"), ("command", new[] { TestChild.Path, "print", $"out-{i}" }))));
+        var enqueued = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
+        Assert.Equal(0, enqueued.ExitCode);
+        var batchId = System.Text.RegularExpressions.Regex.Match(enqueued.Stderr.Text, "--collect ([0-9a-f]{16})").Groups[1].Value;
+
+        // job-2's Hangfire job disappears before any worker fetched it (as a dashboard's delete would do, or an expiry).
+        var lost = postgres.Query(database, "select value from hangfire.hash where key like 'timebox:batch:%:enqueued' and field = 'job-2'");
+        postgres.Query(database, $"delete from hangfire.jobqueue where jobid = {lost}; delete from hangfire.state where jobid = {lost}; " +
+            $"delete from hangfire.jobparameter where jobid = {lost}; delete from hangfire.job where id = {lost}");
+
+        StartWorker(storage, database, "--slots", "2");
+        var collected = await Timebox("batch", "--collect", batchId, "--storage", storage, "--results", _work.Path("collected.jsonl"), "--progress", "none").RunAsync();
+        Assert.Equal(1, collected.ExitCode);
+        Assert.Contains($"batch: job job-2 will not run: Hangfire job {lost} is missing: gone from the storage", collected.Stderr.Text, StringComparison.Ordinal);
+        Assert.Contains($"batch {batchId}: 1 jobs will not run (said above)", collected.Stderr.Text, StringComparison.Ordinal);
+        Assert.Equal(4, File.ReadAllLines(_work.Path("collected.jsonl")).Length);
+
+        var rerun = await Timebox("batch", _work.Jobs, "--storage", storage, "--progress", "none").RunAsync();
+        Assert.Equal(0, rerun.ExitCode);
+        Assert.Contains("1 jobs enqueued on queue 'default' (0 already queued, 4 already done on the workers)", rerun.Stderr.Text, StringComparison.Ordinal);
+        Assert.Equal(["job-0", "job-1", "job-2", "job-3", "job-4"], _work.ReadResults().Select(line => Str(line, "id")).Order());
+        Assert.Equal(5, LoggedProcesses.Count);
+    }
+
+    [Fact]
     public async Task The_dashboard_is_read_only_on_loopback_and_a_taken_address_is_refused()
     {
         var storage = postgres.CreateDatabase("dashboard");
