@@ -175,18 +175,24 @@ public sealed class DistributedBatchTests(PostgresServer postgres, ITestOutputHe
         Assert.Equal(0, (await second.WaitAsync()).ExitCode);
     }
 
+    /// <summary>Writes COUNT jobs job-I (TestChild printing out-I), enqueues them with --no-wait and returns the batch id it printed.</summary>
+    private async Task<string> EnqueuePrintJobs(string storage, int count)
+    {
+        _work.WriteJobs(Enumerable.Range(0, count).Select(i => BatchWorkspace.Job(("id", $"job-{i}"), ("command", new[] { TestChild.Path, "print", $"out-{i}" }))));
+        var enqueued = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
+        Assert.Equal(0, enqueued.ExitCode);
+        Assert.Contains($": {count} jobs enqueued on queue 'default' (0 already queued, 0 already done on the workers)", enqueued.Stderr.Text, StringComparison.Ordinal);
+        var batchId = System.Text.RegularExpressions.Regex.Match(enqueued.Stderr.Text, "--collect ([0-9a-f]{16})").Groups[1].Value;
+        Assert.NotEmpty(batchId);
+        return batchId;
+    }
+
     [Fact]
     public async Task No_wait_enqueues_once_collect_gathers_later_and_a_rerun_never_runs_a_finished_job_again()
     {
         var storage = postgres.CreateDatabase("resume");
         var database = DatabaseOf(storage);
-        _work.WriteJobs(Enumerable.Range(0, 20).Select(i => BatchWorkspace.Job(("id", $"job-{i}"), ("command", new[] { TestChild.Path, "print", $"out-{i}" }))));
-
-        var enqueued = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
-        Assert.Equal(0, enqueued.ExitCode);
-        Assert.Contains(": 20 jobs enqueued on queue 'default' (0 already queued, 0 already done on the workers)", enqueued.Stderr.Text, StringComparison.Ordinal);
-        var batchId = System.Text.RegularExpressions.Regex.Match(enqueued.Stderr.Text, "--collect ([0-9a-f]{16})").Groups[1].Value;
-        Assert.NotEmpty(batchId);
+        var batchId = await EnqueuePrintJobs(storage, 20);
 
         var again = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
         Assert.Equal(0, again.ExitCode);
@@ -224,10 +230,7 @@ public sealed class DistributedBatchTests(PostgresServer postgres, ITestOutputHe
     {
         var storage = postgres.CreateDatabase("lost");
         var database = DatabaseOf(storage);
-        _work.WriteJobs(Enumerable.Range(0, 5).Select(i => BatchWorkspace.Job(("id", $"job-{i}"), ("command", new[] { TestChild.Path, "print", $"out-{i}" }))));
-        var enqueued = await Timebox("batch", _work.Jobs, "--storage", storage, "--no-wait").RunAsync();
-        Assert.Equal(0, enqueued.ExitCode);
-        var batchId = System.Text.RegularExpressions.Regex.Match(enqueued.Stderr.Text, "--collect ([0-9a-f]{16})").Groups[1].Value;
+        var batchId = await EnqueuePrintJobs(storage, 5);
 
         // job-2's Hangfire job disappears before any worker fetched it (as a dashboard's delete would do, or an expiry).
         var lost = postgres.Query(database, "select value from hangfire.hash where key like 'timebox:batch:%:enqueued' and field = 'job-2'");

@@ -112,6 +112,11 @@ public sealed class PackageTests : IDisposable
         var batch = await Run(new Command(timebox, "batch", "--help").WithTimeout(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, batch.ExitCode);
         Assert.StartsWith("Usage: timebox batch", batch.Stdout.Text, StringComparison.Ordinal);
+
+        // `timebox worker` execs distributed/timebox-distributed, a framework-dependent program the package carries too.
+        var worker = await Run(new Command(timebox, "worker", "--help").WithTimeout(TimeSpan.FromSeconds(60)));
+        Assert.True(worker.ExitCode == 0, $"timebox worker --help: {worker.Stderr.Text}");
+        Assert.StartsWith("Usage: timebox worker", worker.Stdout.Text, StringComparison.Ordinal);
     }
 
     private static async Task<RunResult> Run(Command command) =>
