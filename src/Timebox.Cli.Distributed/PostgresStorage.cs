@@ -35,7 +35,30 @@ internal static class PostgresStorage
             StartupConnectionMaxRetries = 0,
             AllowDegradedModeWithoutStorage = false,
         };
-        return new PostgreSqlStorage(new NpgsqlConnectionFactory(new NpgsqlConnectionStringBuilder(connectionString).ConnectionString, options), options);
+        var normalized = new NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
+        // Hangfire.PostgreSql installs its schema without a lock: a worker and a client (or two workers) opening a new
+        // database at once failed with "XX000: could not find tuple for constraint". One installs at a time.
+        using var connection = new NpgsqlConnection(normalized);
+        connection.Open();
+        Execute(connection, $"SELECT pg_advisory_lock({InstallLock})");
+        try
+        {
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(normalized, options), options);
+        }
+        finally
+        {
+            // Explicitly: a pooled connection's session, and its lock, outlive Dispose.
+            Execute(connection, $"SELECT pg_advisory_unlock({InstallLock})");
+        }
+    }
+
+    /// <summary>The advisory lock key that serializes schema installation (any constant no one else uses).</summary>
+    private const long InstallLock = 0x74696d65626f78;
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
     }
 
     public static bool IsStorageError(Exception exception) =>
