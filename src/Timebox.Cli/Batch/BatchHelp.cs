@@ -5,6 +5,8 @@ internal static class BatchHelp
 {
     public const string Text = """
         Usage: timebox batch JOBS.jsonl [OPTION]...
+          or:  timebox batch JOBS.jsonl --storage CONN [OPTION]...
+          or:  timebox batch --collect ID --storage CONN [OPTION]...
         Run every job of JOBS.jsonl (one JSON object a line; - reads standard input),
         at most N at once, each under its own deadline, and append one result line per
         attempt to the results file as each one ends.
@@ -32,6 +34,17 @@ internal static class BatchHelp
               --progress=MODE    auto (default: live on a terminal, else one line per
                                    job), live, plain or none
               --help             display this help and exit
+
+        Distributed mode (workers: timebox worker --storage CONN, see its --help):
+              --storage=CONN     enqueue the jobs into the PostgreSQL database CONN,
+                                   gather their results into the results file as
+                                   the workers record them (same schema, resume)
+              --queue=NAME       the queue the jobs go to (default: default)
+              --no-wait          enqueue and exit; gather later with --collect
+              --collect=ID       gather the results of batch ID (no JOBS); with
+                                   --no-wait, only what is there now
+              --batch-id=ID      name the batch (default: derived from RESULTS and JOBS)
+            -j, --fail-fast, --batch-timeout and --output-dir do not apply there.
 
         Ctrl-C (or TERM, HUP) stops gracefully: no new job starts, running jobs get
         the termination sequence and are recorded as canceled; a second one kills them.
