@@ -48,6 +48,7 @@ internal static class WorkerCommand
             Messages.Error($"worker: cannot serve the dashboard: {PostgresStorage.Words(exception)}");
             return Cli.Cli.FailedStatus;
         }
+        GlobalJobFilters.Filters.Add(new CanceledRunNotice(settings.Name));
         using (dashboard)
         {
             using var server = new BackgroundJobServer(new BackgroundJobServerOptions

@@ -160,6 +160,7 @@ public sealed class DistributedBatchTests(PostgresServer postgres, ITestOutputHe
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the worker took {clock.Elapsed} to stop");
         Assert.False(Proc.IsSameAndAlive(run.Pid, run.StartTime), "the run outlived its stopped worker");
         Assert.Contains("stopping: running jobs get their termination sequence", stopped.Stderr.Text, StringComparison.Ordinal);
+        Assert.Contains("canceled job 'long' of batch ", stopped.Stderr.Text, StringComparison.Ordinal);
         // Back in the queue, not fetched; its canceled attempt is kept on the Hangfire job.
         Assert.Equal("1", postgres.Query(database, "select count(*) from hangfire.jobqueue where fetchedat is null"));
         Assert.Contains("\"outcome\":\"canceled\"", postgres.Query(database, "select value from hangfire.jobparameter where name = 'timebox_canceled'"), StringComparison.Ordinal);
