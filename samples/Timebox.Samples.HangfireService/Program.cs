@@ -1,15 +1,10 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Versioning;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Npgsql;
 using Timebox.Hangfire;
-
-// Timebox.Hangfire runs jobs as `timebox batch` does, on Linux and macOS.
-[assembly: SupportedOSPlatform("linux")]
-[assembly: SupportedOSPlatform("macos")]
 
 // Usage: Timebox.Samples.HangfireService [CONNECTION_STRING]
 // A service of one's own that runs Timebox jobs through Hangfire and PostgreSQL: it hosts a Hangfire server that runs
@@ -24,14 +19,15 @@ if (args.Length > 1 || string.IsNullOrEmpty(connectionString))
     return 2;
 }
 
-// Each job is one line of a `timebox batch` job file: its command (or shell), deadline, idle timeout and so on.
+// Each job is one line of a `timebox batch` job file (command or shell, deadline, idle timeout, …), which is what
+// travels to the workers; ForCommand and ForShell write it.
 TimeboxBatchJob[] jobs =
 [
-    new("greets", JsonSerializer.Serialize(new { command = new[] { "echo", "hello from a worker" } })),
-    new("fails", JsonSerializer.Serialize(new { shell = "echo 'no such input' >&2; exit 3" })),
+    TimeboxBatchJob.ForCommand("greets", ["echo", "hello from a worker"]),
+    TimeboxBatchJob.ForShell("fails", "echo 'no such input' >&2; exit 3"),
     // At its deadline the job's whole process tree is stopped, the background sleep included.
-    new("hangs", JsonSerializer.Serialize(new { shell = "sleep 60 & sleep 60", timeout = "1s" })),
-    new("stalls", JsonSerializer.Serialize(new { shell = "echo starting; sleep 60", idle_timeout = "1s" })),
+    TimeboxBatchJob.ForShell("hangs", "sleep 60 & sleep 60", timeout: TimeSpan.FromSeconds(1)),
+    TimeboxBatchJob.ForShell("stalls", "echo starting; sleep 60", idleTimeout: TimeSpan.FromSeconds(1)),
 ];
 
 // Waiting ends at this sample's own deadline, or on SIGTERM or Ctrl-C; then the server stops gracefully (below).
@@ -81,16 +77,19 @@ try
         var enqueued = TimeboxBatches.Enqueue(storage, batchId, jobs, new TimeboxBatchOptions());
         Console.WriteLine($"batch {batchId}: {enqueued.Enqueued} jobs enqueued");
 
-        // A job's result is stored once, when its run ends; the job of a server that died runs again on another.
+        // A job's result is stored once, when its run ends; the job of a server that died runs again on another. Wait
+        // for all, polling the cheap count, unless some job will never get one (its Hangfire job failed for good or
+        // was deleted: enqueueing the batch again would run it).
+        IReadOnlyDictionary<string, string> lost = new Dictionary<string, string>();
+        while (TimeboxBatches.CountResults(storage, batchId) < jobs.Length - lost.Count && !stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
+            lost = TimeboxBatches.GetLostJobs(storage, batchId, jobs.Select(job => job.Id));
         var results = TimeboxBatches.GetResults(storage, batchId);
-        while (results.Count < jobs.Length && !stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
-            results = TimeboxBatches.GetResults(storage, batchId);
 
         foreach (var job in jobs)
         {
             if (!results.TryGetValue(job.Id, out var lines))
             {
-                Console.WriteLine($"{job.Id,-7} no result yet (it stays enqueued for any server)");
+                Console.WriteLine(lost.TryGetValue(job.Id, out var why) ? $"{job.Id,-7} will not run: {why}" : $"{job.Id,-7} no result yet (it stays enqueued for any server)");
                 continue;
             }
             // One line per attempt, in the results schema of `timebox batch`; the last one is the job's outcome.

@@ -1,9 +1,4 @@
 using System.Globalization;
-using System.Runtime.Versioning;
-
-// The CLI supervises processes through POSIX signals and process groups; Windows has neither.
-[assembly: SupportedOSPlatform("linux")]
-[assembly: SupportedOSPlatform("macos")]
 
 namespace Timebox.Cli
 {

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hangfire;
-using Hangfire.States;
 using Hangfire.Storage;
 using Timebox.Cli;
 
@@ -183,11 +182,7 @@ internal static class DistributedBatch
             return _pending.Count == 0;
         }
 
-        public void Expire()
-        {
-            using var connection = storage.GetConnection();
-            TimeboxBatches.Expire(connection, batchId, KeepComplete);
-        }
+        public void Expire() => TimeboxBatches.Expire(storage, batchId, KeepComplete);
 
         private void Record(BatchJob job, string lines)
         {
@@ -230,27 +225,24 @@ internal static class DistributedBatch
                 status, job.Command.ToString(), willRetry);
         }
 
-        /// <summary>Jobs whose Hangfire job failed for good or was deleted: said once each; they stay without a result (a rerun enqueues them again).</summary>
+        /// <summary>
+        /// Jobs whose Hangfire job failed for good or is gone: said once each; they stay without a result (a rerun
+        /// enqueues them again). A state is read per job, so each check looks at the next few hundred pending jobs only:
+        /// a lost job of a huge batch is found within a few checks, at a bounded cost per check.
+        /// </summary>
         private int CountLost(IStorageConnection connection)
         {
-            var enqueued = TimeboxBatches.Enqueued(connection, batchId);
-            var lost = 0;
-            foreach (var jobId in _pending.Keys)
-            {
-                string why;
-                if (!enqueued.TryGetValue(jobId, out var hangfireId)) why = "it was never enqueued (its client stopped while enqueueing)";
-                else
-                {
-                    var state = TimeboxBatches.StateOf(connection, hangfireId);
-                    if (TimeboxBatches.IsAlive(state?.Name) || state?.Name == SucceededState.StateName) continue;
-                    var reason = state?.Data is { } data && data.TryGetValue("ExceptionMessage", out var message) ? message : state?.Reason ?? "gone from the storage";
-                    why = $"Hangfire job {hangfireId} is {state?.Name?.ToLowerInvariant() ?? "missing"}: {reason}";
-                }
-                lost++;
+            var pending = _pending.Keys.Order(StringComparer.Ordinal).ToList();
+            _lostCursor = _lostCursor < pending.Count ? _lostCursor : 0;
+            var window = pending.Skip(_lostCursor).Take(LostCheckWindow);
+            _lostCursor += LostCheckWindow;
+            foreach (var (jobId, why) in TimeboxBatches.LostAmong(connection, batchId, window))
                 if (_reported.Add(jobId)) View?.Notice($"batch: job {SummaryTable.Printable(jobId)} will not run: {why}");
-            }
-            return lost;
+            return Lost;
         }
+
+        private const int LostCheckWindow = 250;
+        private int _lostCursor;
 
         private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
 

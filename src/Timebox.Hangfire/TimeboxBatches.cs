@@ -88,22 +88,36 @@ public static class TimeboxBatches
     /// <summary>The batch's jobs as they were enqueued: job id → its job-file line (empty for a batch the storage does not know).</summary>
     public static IReadOnlyDictionary<string, string> GetJobs(JobStorage storage, string batchId) => Hash(storage, BatchKeys.Jobs(batchId));
 
-    /// <summary>How many results the batch holds (a cheap poll, where the storage can count).</summary>
-    internal static long CountResults(IStorageConnection connection, string batchId) =>
-        connection is JobStorageConnection counting ? counting.GetHashCount(BatchKeys.Results(batchId)) : (connection.GetAllEntriesFromHash(BatchKeys.Results(batchId))?.Count ?? 0);
-
-    /// <summary>The Hangfire job enqueued for each job id.</summary>
-    internal static Dictionary<string, string> Enqueued(IStorageConnection connection, string batchId) =>
-        connection.GetAllEntriesFromHash(BatchKeys.Enqueued(batchId)) ?? [];
-
-    /// <summary>The state of a Hangfire job, with its reason (a failure's exception), or null when the storage has no such job.</summary>
-    internal static StateData? StateOf(IStorageConnection connection, string hangfireId) => connection.GetStateData(hangfireId);
-
-    internal static bool IsAlive(string? stateName) => stateName is not null && AliveStates.Contains(stateName, StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Lets a complete batch's records expire after <paramref name="keep"/> (the storage's expiration manager removes them).</summary>
-    internal static void Expire(IStorageConnection connection, string batchId, TimeSpan keep)
+    /// <summary>How many jobs of the batch have their result: a cheap poll before <see cref="GetResults"/>, where the storage can count.</summary>
+    public static long CountResults(JobStorage storage, string batchId)
     {
+        ArgumentNullException.ThrowIfNull(storage);
+        using var connection = storage.GetConnection();
+        return CountResults(connection, batchId);
+    }
+
+    /// <summary>
+    /// The jobs among <paramref name="jobIds"/> that have no result and will not get one, each with why: their Hangfire
+    /// job failed for good, was deleted or is gone, or they were never enqueued. Enqueueing the batch again runs them.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> GetLostJobs(JobStorage storage, string batchId, IEnumerable<string> jobIds)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(jobIds);
+        using var connection = storage.GetConnection();
+        var results = connection.GetAllEntriesFromHash(BatchKeys.Results(batchId)) ?? [];
+        return LostAmong(connection, batchId, jobIds.Where(jobId => !results.ContainsKey(jobId)));
+    }
+
+    /// <summary>
+    /// Lets the batch's records (its jobs, results and Hangfire job ids) expire after <paramref name="keep"/>, for the
+    /// storage's expiration manager to remove; `timebox batch` does this with 7 days once it has gathered every result.
+    /// Does nothing on a storage that cannot expire hashes.
+    /// </summary>
+    public static void Expire(JobStorage storage, string batchId, TimeSpan keep)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        using var connection = storage.GetConnection();
         using var transaction = connection.CreateWriteTransaction();
         if (transaction is not JobStorageTransaction expiring) return;
         foreach (var key in new[] { BatchKeys.Meta(batchId), BatchKeys.Jobs(batchId), BatchKeys.Enqueued(batchId), BatchKeys.Results(batchId) })
@@ -111,7 +125,32 @@ public static class TimeboxBatches
         transaction.Commit();
     }
 
-    private static bool IsAlive(IStorageConnection connection, string hangfireId) => IsAlive(StateOf(connection, hangfireId)?.Name);
+    internal static long CountResults(IStorageConnection connection, string batchId) =>
+        connection is JobStorageConnection counting ? counting.GetHashCount(BatchKeys.Results(batchId)) : (connection.GetAllEntriesFromHash(BatchKeys.Results(batchId))?.Count ?? 0);
+
+    /// <summary>Which of <paramref name="withoutResult"/> (jobs that had no result when last read) will not get one, and why.</summary>
+    internal static Dictionary<string, string> LostAmong(IStorageConnection connection, string batchId, IEnumerable<string> withoutResult)
+    {
+        var enqueued = connection.GetAllEntriesFromHash(BatchKeys.Enqueued(batchId)) ?? [];
+        var lost = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var jobId in withoutResult)
+        {
+            if (!enqueued.TryGetValue(jobId, out var hangfireId))
+            {
+                lost[jobId] = "it was never enqueued (its client stopped while enqueueing)";
+                continue;
+            }
+            var state = connection.GetStateData(hangfireId);
+            if (IsAlive(state?.Name) || state?.Name == SucceededState.StateName) continue;
+            var reason = state?.Data is { } data && data.TryGetValue("ExceptionMessage", out var message) ? message : state?.Reason ?? "gone from the storage";
+            lost[jobId] = $"Hangfire job {hangfireId} is {state?.Name?.ToLowerInvariant() ?? "missing"}: {reason}";
+        }
+        return lost;
+    }
+
+    private static bool IsAlive(string? stateName) => stateName is not null && AliveStates.Contains(stateName, StringComparer.OrdinalIgnoreCase);
+
+    private static bool IsAlive(IStorageConnection connection, string hangfireId) => IsAlive(connection.GetStateData(hangfireId)?.Name);
 
     private static Dictionary<string, string> Hash(JobStorage storage, string key)
     {
