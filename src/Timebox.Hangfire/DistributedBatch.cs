@@ -80,7 +80,7 @@ internal static class DistributedBatch
             if (complete) gathering.Expire();
             else if (gathering.Lost > 0)
                 Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Lost)} jobs will not run (said above): run the same command again to enqueue them again");
-            if (gathering.Pending > gathering.Lost)
+            if (gathering.Pending > gathering.Lost && !gathering.WriteFailed)
                 Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Pending - gathering.Lost)} jobs have no result yet: they go on on the workers; gather them with: timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(files.ResultsPath)}");
             var allSucceeded = alreadyFailed == 0 && malformed == 0 && complete && gathering.AllSucceeded;
             status = signals.First is var signal and > 0 ? 128 + signal
@@ -161,7 +161,10 @@ internal static class DistributedBatch
                     seen = count;
                     var results = connection.GetAllEntriesFromHash(BatchKeys.Results(batchId)) ?? [];
                     foreach (var (jobId, lines) in results)
-                        if (_pending.Remove(jobId, out var job)) Record(job, lines);
+                    {
+                        if (WriteFailed) break;
+                        if (_pending.TryGetValue(jobId, out var job) && Record(job, lines)) _pending.Remove(jobId);
+                    }
                     lastRead = Stopwatch.GetTimestamp();
                     readEvery = results.Count * EntryReadCost;
                 }
@@ -184,25 +187,30 @@ internal static class DistributedBatch
 
         public void Expire() => TimeboxBatches.Expire(storage, batchId, KeepComplete);
 
-        private void Record(BatchJob job, string lines)
+        /// <summary>
+        /// Appends the job's lines in one write (all its attempts or none: a failed write is cut back whole); false when
+        /// the results file cannot take them (said once; the gathering stops).
+        /// </summary>
+        private bool Record(BatchJob job, string lines)
         {
             var all = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            try
+            {
+                results.Append(Encoding.UTF8.GetBytes(string.Concat(all.Select(line => line + "\n"))));
+            }
+            catch (IOException exception)
+            {
+                View?.Notice($"batch: cannot write results: {SystemError.Words(exception)}; stopping (the storage keeps the results: a rerun gathers them)");
+                WriteFailed = true;
+                return false;
+            }
             for (var i = 0; i < all.Length; i++)
             {
-                try
-                {
-                    results.Append(Encoding.UTF8.GetBytes(all[i] + "\n"));
-                }
-                catch (IOException exception)
-                {
-                    View?.Notice($"batch: cannot write results: {SystemError.Words(exception)}; stopping (the workers keep the results: a rerun gathers them)");
-                    WriteFailed = true;
-                    return;
-                }
                 var record = tally.Add(AttemptOf(job, all[i], willRetry: i < all.Length - 1));
                 if (i == all.Length - 1 && record.Class != BatchTally.Succeeded) AllSucceeded = false;
                 View?.OnAttempt(record);
             }
+            return true;
         }
 
         /// <summary>The attempt a result line records, as the views show it (its lane in the timeline given here).</summary>
