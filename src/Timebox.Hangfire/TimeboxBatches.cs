@@ -16,6 +16,9 @@ namespace Timebox.Hangfire;
 public static class TimeboxBatches
 {
     /// <summary>The Hangfire states in which a job will still run (or is running): such a job is not enqueued again.</summary>
+    /// <summary>How many connections make Hangfire jobs at once while enqueueing.</summary>
+    private const int EnqueueConnections = 8;
+
     private static readonly string[] AliveStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
     /// <summary>
@@ -61,24 +64,36 @@ public static class TimeboxBatches
             else toEnqueue.Add(job);
         }
 
-        // One transaction per Hangfire job: a few run at once, as the storage's connection pool allows.
+        // Hangfire makes each job in transactions of its own: a few connections make them at once, each on a thread of
+        // its own (on the thread pool, these blocking calls starved it: 300 jobs took 7.3 s, 2.0 s with more threads).
         var client = new BackgroundJobClient(storage);
         var created = new ConcurrentBag<KeyValuePair<string, string>>();
-        try
+        var next = new ConcurrentQueue<TimeboxBatchJob>(toEnqueue);
+        var failures = new ConcurrentQueue<Exception>();
+        var makers = Enumerable.Range(0, Math.Min(EnqueueConnections, toEnqueue.Count)).Select(_ => new Thread(() =>
         {
-            Parallel.ForEach(toEnqueue, new ParallelOptions { MaxDegreeOfParallelism = 8 }, job =>
+            try
             {
-                var id = client.Create(
-                    Job.FromExpression<TimeboxJob>(run => run.RunAsync(batchId, job.Id, job.JobLine, job.FirstAttempt, options, null, CancellationToken.None)),
-                    new EnqueuedState(options.Queue));
-                created.Add(new KeyValuePair<string, string>(job.Id, id));
-            });
-        }
-        finally
-        {
-            // Whatever was created is recorded, so that a rerun after a failure part way enqueues only the rest.
-            HashWrites.Set(connection, BatchKeys.Enqueued(batchId), created);
-        }
+                while (failures.IsEmpty && next.TryDequeue(out var job))
+                {
+                    var id = client.Create(
+                        Job.FromExpression<TimeboxJob>(run => run.RunAsync(batchId, job.Id, job.JobLine, job.FirstAttempt, options, null, CancellationToken.None)),
+                        new EnqueuedState(options.Queue));
+                    created.Add(new KeyValuePair<string, string>(job.Id, id));
+                }
+            }
+#pragma warning disable CA1031 // rethrown below, on the caller's thread, once every maker has stopped
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                failures.Enqueue(exception);
+            }
+        }) { IsBackground = true, Name = "Timebox enqueue" }).ToList();
+        makers.ForEach(thread => thread.Start());
+        makers.ForEach(thread => thread.Join());
+        // Whatever was created is recorded, so that a rerun after a failure part way enqueues only the rest.
+        HashWrites.Set(connection, BatchKeys.Enqueued(batchId), created);
+        if (failures.TryDequeue(out var failure)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         return new TimeboxEnqueueSummary(toEnqueue.Count, queued, done);
     }
 
