@@ -194,8 +194,7 @@ done
 for poll in "${polls[@]}"; do
   rows=$work/distributed-$poll.rows
   # The enqueueing alone, no worker running: onto a queue of its own, which the workers get below. The first one also
-  # installs Hangfire's schema, before any worker starts: two workers installing it at once on a fresh database race
-  # (one fails with 23505, duplicate key in pg_namespace_nspname_index).
+  # installs Hangfire's schema, so that no worker's start is spent on it.
   held=held-${poll/./}
   client_before=$(process_ticks $$)
   start=$EPOCHREALTIME
