@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every comparison and writes bench/RESULTS.md: the library against C, System.Diagnostics.Process, CliWrap,
 # MedallionShell and Python (bench/Timebox.Bench), the BenchmarkDotNet micro benchmarks (bench/Timebox.Benchmarks),
-# then the CLI's startup against GNU timeout (bench/cli-startup.sh).
+# the CLI's startup against GNU timeout (bench/cli-startup.sh), then the distributed mode against the local one
+# (bench/distributed.sh: workers on a throwaway PostgreSQL).
 # Usage: bench/run-all.sh [--quick]
-#   --quick: a smoke run (about two minutes, most of it building; CI runs it) whose numbers mean nothing: it prints its
+#   --quick: a smoke run (about four minutes, most of it building; CI runs it) whose numbers mean nothing: it prints its
 #   report and leaves bench/RESULTS.md as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ fi
 startup_runs=600
 [ "$quick" = "--quick" ] && startup_runs=20
 bench/cli-startup.sh "$startup_runs" > "$work/cli.md"
+bench/distributed.sh $quick > "$work/distributed.md"
 results=bench/RESULTS.md
 [ "$quick" = "--quick" ] && results="$work/RESULTS.md"
 {
@@ -43,5 +45,9 @@ results=bench/RESULTS.md
   echo "## The CLI's startup: \`timebox 10 true\` against GNU \`timeout 10 true\` (bench/cli-startup.sh $startup_runs)"
   echo
   cat "$work/cli.md"
+  echo
+  echo "## The distributed mode against the local one (bench/distributed.sh${quick:+ $quick})"
+  echo
+  cat "$work/distributed.md"
 } > "$results"
 cat "$results"
