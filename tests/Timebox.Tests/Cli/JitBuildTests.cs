@@ -12,6 +12,15 @@ public sealed class JitBuildTests : CliTest
         Program("dotnet", [TimeboxCli.JitAssembly, .. args]).WithEnvironment("LC_ALL", "C").WithTimeout(TimeSpan.FromSeconds(60));
 
     [Fact]
+    public async Task Says_where_the_distributed_mode_comes_from_as_it_is_not_beside_a_build()
+    {
+        var result = await Jit("worker", "--help").RunAsync();
+
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains("distributed/timebox-distributed' is missing: it comes with a published timebox", result.Stderr.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Times_out_and_exits_124()
     {
         // sh, not the test child: a JIT-started child may take longer than the deadline to print on a loaded machine.
