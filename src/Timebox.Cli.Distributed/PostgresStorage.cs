@@ -38,7 +38,9 @@ internal static class PostgresStorage
         // Hangfire.PostgreSql keeps no session state between uses of a pooled connection: the DISCARD ALL that Npgsql sends
         // when one goes back to the pool (8.5 per job on a worker, bench/NOTES.md) buys nothing. A user's own setting wins.
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("reset", StringComparison.OrdinalIgnoreCase)) parts.NoResetOnClose = true;
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.Keys.Cast<string>().Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("NoResetOnClose", StringComparison.OrdinalIgnoreCase)))
+            parts.NoResetOnClose = true;
         var normalized = parts.ConnectionString;
         // Hangfire.PostgreSql installs its schema without a lock: a worker and a client (or two workers) opening a new
         // database at once failed with "XX000: could not find tuple for constraint". One installs at a time.

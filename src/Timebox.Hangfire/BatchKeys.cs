@@ -1,14 +1,11 @@
 namespace Timebox.Hangfire;
 
 /// <summary>
-/// Where a distributed batch lives in the Hangfire storage, besides its Hangfire jobs: four hashes under
+/// Where a distributed batch lives in the Hangfire storage, besides its Hangfire jobs: three hashes under
 /// "timebox:batch:ID". They use the storage's own API, so any Hangfire storage holds them.
 /// </summary>
 internal static class BatchKeys
 {
-    /// <summary>The batch's settings: queue, retries, retry_on, inline_limit, total, created_at.</summary>
-    public static string Meta(string batchId) => $"timebox:batch:{batchId}";
-
     /// <summary>Job id → its job-file line (what --collect reads the batch back from).</summary>
     public static string Jobs(string batchId) => $"timebox:batch:{batchId}:jobs";
 

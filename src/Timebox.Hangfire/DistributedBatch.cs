@@ -16,7 +16,6 @@ namespace Timebox.Hangfire;
 /// </summary>
 internal static class DistributedBatch
 {
-    private const int SomeFailedStatus = 1;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StateCheckInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RunningRefreshInterval = TimeSpan.FromSeconds(1);
@@ -60,7 +59,7 @@ internal static class DistributedBatch
         }
         if (settings.NoWait && settings.CollectId is null)
         {
-            Messages.Error($"batch {batchId}: not waiting; gather the results with: timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(files.ResultsPath)}");
+            Messages.Error($"batch {batchId}: not waiting; gather the results with: {CollectCommand(batchId, files.ResultsPath)}");
             return 0;
         }
 
@@ -81,14 +80,17 @@ internal static class DistributedBatch
             else if (gathering.Lost > 0)
                 Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Lost)} jobs will not run (said above): run the same command again to enqueue them again");
             if (gathering.Pending > gathering.Lost && !gathering.WriteFailed)
-                Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Pending - gathering.Lost)} jobs have no result yet: they go on on the workers; gather them with: timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(files.ResultsPath)}");
+                Messages.Error($"batch {batchId}: {TextFormat.Number(gathering.Pending - gathering.Lost)} jobs have no result yet: they go on on the workers; gather them with: {CollectCommand(batchId, files.ResultsPath)}");
             var allSucceeded = alreadyFailed == 0 && malformed == 0 && complete && gathering.AllSucceeded;
             status = signals.First is var signal and > 0 ? 128 + signal
                 : gathering.WriteFailed || !reportWritten ? Cli.Cli.FailedStatus
-                : allSucceeded ? 0 : SomeFailedStatus;
+                : allSucceeded ? 0 : BatchCommand.SomeFailedStatus;
         }
         return status;
     }
+
+    private static string CollectCommand(string batchId, string resultsPath) =>
+        $"timebox batch --collect {batchId} --storage CONN --results {Quoting.Quote(resultsPath)}";
 
     /// <summary>The jobs a batch was enqueued with, for --collect; null when the storage holds none (said on stderr).</summary>
     private static List<JobLine>? StoredJobs(JobStorage storage, string batchId)
@@ -223,14 +225,10 @@ internal static class DistributedBatch
             int? signal = root.GetProperty("signal").ValueKind == JsonValueKind.Number ? root.GetProperty("signal").GetInt32() : null;
             var startedAt = root.GetProperty("started_at").GetDateTimeOffset();
             var duration = TimeSpan.FromMilliseconds(root.GetProperty("duration_ms").GetDouble());
-            var outcomeClass = !ReportOutcome.TryParse(outcome, out var parsed) ? ReportOutcome.StartFailed
-                : ReportOutcome.FamilyOf(parsed) is var family && family == ReportOutcome.Exited ? (exitCode == 0 ? BatchTally.Succeeded : BatchTally.Failed)
-                : family;
-            var status = exitCode is { } code ? $"exit {code}"
-                : signal is { } number ? $"signal {number} ({Signals.NameOf(number)})"
-                : root.GetProperty("error").GetString() ?? "could not start";
-            return new AttemptRecord(job.Id, root.GetProperty("attempt").GetInt32(), _lanes.Take(startedAt, duration), outcomeClass, startedAt, duration,
-                status, job.Command.ToString(), willRetry);
+            Outcome? ended = ReportOutcome.TryParse(outcome, out var parsed) ? parsed : null;
+            var status = BatchTally.StatusOf(exitCode, signal, root.GetProperty("error").GetString()) ?? "could not start";
+            return new AttemptRecord(job.Id, root.GetProperty("attempt").GetInt32(), _lanes.Take(startedAt, duration), BatchTally.ClassOf(ended, exitCode),
+                startedAt, duration, status, job.Command.ToString(), willRetry);
         }
 
         /// <summary>

@@ -22,7 +22,7 @@ public static class TimeboxBatches
     private static readonly string[] AliveStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
     /// <summary>
-    /// Records the batch (its options and job lines, for <see cref="GetJobs"/>) and enqueues each job that has neither a
+    /// Records the batch (its job lines, for <see cref="GetJobs"/>) and enqueues each job that has neither a
     /// result in the batch nor a Hangfire job that is still enqueued, scheduled or running: enqueueing the same batch
     /// again resumes it and never runs a finished job again.
     /// </summary>
@@ -43,14 +43,6 @@ public static class TimeboxBatches
             if (!ids.Add(job.Id)) throw new ArgumentException($"two jobs have the id {job.Id}", nameof(jobs));
 
         using var connection = storage.GetConnection();
-        HashWrites.Set(connection, BatchKeys.Meta(batchId),
-        [
-            new("queue", options.Queue),
-            new("retries", options.Retries.ToString(CultureInfo.InvariantCulture)),
-            new("retry_on", string.Join(',', options.RetryOn)),
-            new("inline_limit", options.InlineLimit.ToString(CultureInfo.InvariantCulture)),
-            new("created_at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
-        ]);
         HashWrites.Set(connection, BatchKeys.Jobs(batchId), all.Select(job => new KeyValuePair<string, string>(job.Id, job.JobLine)));
 
         var results = connection.GetAllEntriesFromHash(BatchKeys.Results(batchId)) ?? [];
@@ -135,7 +127,7 @@ public static class TimeboxBatches
         using var connection = storage.GetConnection();
         using var transaction = connection.CreateWriteTransaction();
         if (transaction is not JobStorageTransaction expiring) return;
-        foreach (var key in new[] { BatchKeys.Meta(batchId), BatchKeys.Jobs(batchId), BatchKeys.Enqueued(batchId), BatchKeys.Results(batchId) })
+        foreach (var key in new[] { BatchKeys.Jobs(batchId), BatchKeys.Enqueued(batchId), BatchKeys.Results(batchId) })
             expiring.ExpireHash(key, keep);
         transaction.Commit();
     }

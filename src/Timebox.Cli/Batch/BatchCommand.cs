@@ -8,7 +8,8 @@ namespace Timebox.Cli;
 /// </summary>
 internal static class BatchCommand
 {
-    private const int SomeFailedStatus = 1;
+    /// <summary>Some job of the batch did not succeed (or a line was malformed).</summary>
+    public const int SomeFailedStatus = 1;
 
     /// <param name="args">The arguments after "batch".</param>
     /// <param name="inherited">The signal state timebox started with.</param>

@@ -65,18 +65,21 @@ internal sealed class BatchTally
     }
 
     /// <summary>The class of an attempt: its report outcome's family, with exited split into succeeded and failed.</summary>
-    public static string ClassOf(BatchResult attempt) => attempt.Result is not { } result
+    public static string ClassOf(BatchResult attempt) => ClassOf(attempt.Result?.Outcome, attempt.Result?.ExitCode);
+
+    /// <summary>The class of an attempt that ended in <paramref name="outcome"/> (null: it could not start) with <paramref name="exitCode"/>.</summary>
+    public static string ClassOf(Outcome? outcome, int? exitCode) => outcome is not { } ended
         ? ReportOutcome.StartFailed
-        : ReportOutcome.FamilyOf(result.Outcome) is var family && family == ReportOutcome.Exited ? (result.ExitCode == 0 ? Succeeded : Failed) : family;
+        : ReportOutcome.FamilyOf(ended) is var family && family == ReportOutcome.Exited ? (exitCode == 0 ? Succeeded : Failed) : family;
 
     /// <summary>"exit 3", "signal 15", or the start error.</summary>
-    public static string StatusOf(BatchResult attempt) => attempt.Result switch
-    {
-        null => attempt.StartError is { } error ? StartFailure.From(error).Reason : "could not start",
-        { ExitCode: { } code } => $"exit {code}",
-        { Signal: { } signal } => $"signal {signal} ({Signals.NameOf(signal)})",
-        _ => "status unknown",
-    };
+    public static string StatusOf(BatchResult attempt) => attempt.Result is null
+        ? attempt.StartError is { } error ? StartFailure.From(error).Reason : "could not start"
+        : StatusOf(attempt.Result.ExitCode, attempt.Result.Signal, null) ?? "status unknown";
+
+    /// <summary>"exit 3", "signal 15 (TERM)", else <paramref name="error"/>.</summary>
+    public static string? StatusOf(int? exitCode, int? signal, string? error) =>
+        exitCode is { } code ? $"exit {code}" : signal is { } number ? $"signal {number} ({Signals.NameOf(number)})" : error;
 
     /// <summary>Counts an attempt; returns its record.</summary>
     public AttemptRecord Add(BatchResult attempt) =>
